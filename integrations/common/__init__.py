@@ -1,0 +1,1 @@
+"""Pieces every connector shares: the contract types and the extract shape."""

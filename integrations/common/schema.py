@@ -1,0 +1,109 @@
+"""The types a stream contract is made of, and what a connector hands to the platform.
+
+A contract is the platform's definition of a stream (columns, types, primary key):
+every connector for a feed (Workday or the CSV drop for HR, say) maps its vendor's
+shape onto the same contract, so validation, loading and dbt see one shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+ColumnType = Literal["string", "integer", "number", "date", "timestamp", "boolean", "json"]
+
+# Where a connector puts values it could not name (a CSV row longer than its header):
+# the platform quarantines such rows rather than guess which column they belong to.
+OVERFLOW_KEY = "_overflow"
+
+POSTGRES_TYPES: dict[str, str] = {
+    "string": "text",
+    "integer": "bigint",
+    "number": "double precision",
+    "date": "date",
+    "timestamp": "timestamptz",
+    "boolean": "boolean",
+    "json": "jsonb",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = "string"
+    description: str = ""
+
+    @property
+    def postgres_type(self) -> str:
+        return POSTGRES_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class StreamContract:
+    """One stream of one feed: ``hr`` / ``workers`` lands in ``raw.hr__workers``."""
+
+    feed: str
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    description: str = ""
+    replication_key: str | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.feed}__{self.name}"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.qualified_name} has no column {name!r}")
+
+
+@dataclass
+class Extract:
+    """One batch worth of records from one stream, as the source said them.
+
+    ``records`` are dicts keyed by contract column names (values still as the
+    source gave them: strings from a CSV, JSON scalars from an API); keys that
+    are not in the contract are kept and reported as schema drift.
+    ``bookmark`` is the incremental state to save *with* this batch, never before.
+    """
+
+    contract: StreamContract
+    records: list[Mapping[str, Any]]
+    source_ref: str
+    bookmark: dict[str, Any] | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class ExtractError(RuntimeError):
+    """A source could not be read; the message says which and what to do next."""
+
+
+def columns(*specs: str | tuple[str, ColumnType]) -> tuple[Column, ...]:
+    """Shorthand: ``columns("worker_id", ("hire_date", "date"))``."""
+    out = []
+    for spec in specs:
+        if isinstance(spec, str):
+            out.append(Column(spec))
+        else:
+            out.append(Column(*spec))
+    return tuple(out)
+
+
+def ensure_unique_names(contracts: Iterable[StreamContract]) -> dict[str, StreamContract]:
+    registry: dict[str, StreamContract] = {}
+    for contract in contracts:
+        if contract.qualified_name in registry:
+            raise ValueError(f"duplicate stream contract {contract.qualified_name}")
+        registry[contract.qualified_name] = contract
+    return registry

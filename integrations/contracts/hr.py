@@ -1,0 +1,48 @@
+"""HR feed contracts: workers and their role/job history.
+
+Both the CSV file drop and Workday RaaS land here. Role codes and PGY levels are
+checked by the Great Expectations suites in ``expectations/``, not here.
+"""
+
+from __future__ import annotations
+
+from integrations.common.schema import StreamContract, columns
+
+ROLE_CODES = ("resident", "fellow", "attending", "division_chief", "vice_chair", "chair")
+
+WORKERS = StreamContract(
+    feed="hr",
+    name="workers",
+    description="One row per physician (worker) as HR knows them today.",
+    columns=columns(
+        "worker_id",
+        "first_name",
+        "last_name",
+        "email",
+        "department",
+        "specialty",
+        "program",
+        ("hire_date", "date"),
+        ("termination_date", "date"),
+    ),
+    primary_key=("worker_id",),
+)
+
+JOB_HISTORY = StreamContract(
+    feed="hr",
+    name="job_history",
+    description="Role changes: one row per worker and effective date (PGY level for trainees).",
+    columns=columns(
+        "worker_id",
+        ("effective_date", "date"),
+        "role",
+        ("pgy_level", "integer"),
+        "department",
+        "specialty",
+        "program",
+        "title",
+    ),
+    primary_key=("worker_id", "effective_date"),
+)
+
+CONTRACTS = [WORKERS, JOB_HISTORY]

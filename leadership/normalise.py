@@ -1,0 +1,160 @@
+"""Normalise an extract to its contract: one typed column per contract column.
+
+Values arrive as the source said them (CSV strings, JSON scalars). Each column is
+cast with vectorised pandas operations; a value that does not fit its type
+becomes missing in the typed frame and leaves a reason on its row, so the row is
+quarantined with the original value quoted. Keys the contract does not know are
+kept (``_extra``) and reported as schema drift, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from integrations.common.schema import OVERFLOW_KEY, Column, StreamContract
+
+_DATE = r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:?\d{2})?$"
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+MAX_REASON_VALUE = 60
+
+
+@dataclass
+class Normalised:
+    """A typed frame (index = row number in the extract) and what normalising found."""
+
+    frame: pd.DataFrame
+    records: list[dict[str, Any]]
+    reasons: dict[int, list[str]] = field(default_factory=dict)
+    extra_columns: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    cast_failed: set[tuple[int, str]] = field(default_factory=set)
+
+    def add_reason(self, row: int, reason: str) -> None:
+        self.reasons.setdefault(row, []).append(reason)
+
+
+def quote_value(value: Any) -> str:
+    """A value as it may appear in a reason: repr, shortened."""
+    text = repr(value)
+    return text if len(text) <= MAX_REASON_VALUE else text[: MAX_REASON_VALUE - 3] + "..."
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Strings, stripped, with '' and None as missing (object dtype)."""
+    out = series.astype(object)
+    present = out.notna()
+    out[present] = out[present].map(lambda v: v if isinstance(v, str) else _scalar_text(v))
+    out[present] = out[present].str.strip()
+    out[out == ""] = None
+    return out
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def _cast(column: Column, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    """(typed values, mask of values that failed to cast, what was expected)."""
+    present = text.notna()
+    if column.type == "string":
+        return text, pd.Series(False, index=text.index), "text"
+    if column.type in ("integer", "number"):
+        numbers = pd.to_numeric(text, errors="coerce")
+        if column.type == "integer":
+            integral = numbers.notna() & (np.floor(numbers) == numbers)
+            failed = present & ~integral
+            typed = numbers.where(integral).astype("Int64")
+            return typed, failed, "a whole number"
+        return numbers.astype("Float64"), present & numbers.isna(), "a number"
+    if column.type == "date":
+        day = text.str.extract(_DATE, expand=False) if present.any() else text
+        typed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
+        return typed, present & typed.isna(), "a date (YYYY-MM-DD)"
+    if column.type == "timestamp":
+        typed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        return typed, present & typed.isna(), "an ISO 8601 timestamp"
+    if column.type == "boolean":
+        lowered = text.str.lower() if present.any() else text
+        typed = lowered.map(lambda v: True if v in _TRUE else False if v in _FALSE else None)
+        return typed.astype("boolean"), present & typed.isna(), "true or false"
+    if column.type == "json":
+
+        def parse(v: Any) -> Any:
+            try:
+                return json.loads(v) if isinstance(v, str) else v
+            except ValueError:
+                return _INVALID
+
+        typed = text.map(parse, na_action="ignore")
+        failed = typed.map(lambda v: v is _INVALID)
+        return typed.where(~failed, None), present & failed, "valid JSON"
+    raise ValueError(f"column {column.name} has unknown type {column.type}")
+
+
+_INVALID = object()
+
+
+def normalise(contract: StreamContract, records: Sequence[Mapping[str, Any]]) -> Normalised:
+    """Cast ``records`` to the contract's types; every cast failure becomes a reason."""
+    rows = [dict(r) for r in records]
+    source = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    source.index = pd.RangeIndex(len(rows))
+    seen = list(source.columns)
+    known = set(contract.column_names)
+    result = Normalised(
+        frame=pd.DataFrame(index=source.index),
+        records=rows,
+        extra_columns=[c for c in seen if c not in known and not str(c).startswith("_")],
+        missing_columns=[c for c in contract.column_names if c not in seen],
+    )
+    for column in contract.columns:
+        if column.name not in source.columns:
+            result.frame[column.name] = pd.Series(
+                [None] * len(rows), index=source.index, dtype=object
+            )
+            continue
+        text = _as_text(source[column.name])
+        typed, failed, expected = _cast(column, text)
+        result.frame[column.name] = typed
+        for row in np.flatnonzero(failed.to_numpy(dtype=bool)):
+            value = rows[row].get(column.name)
+            result.add_reason(int(row), f"{column.name}: {quote_value(value)} is not {expected}")
+            result.cast_failed.add((int(row), column.name))
+    if OVERFLOW_KEY in source.columns:
+        for row, overflow in source[OVERFLOW_KEY].items():
+            if isinstance(overflow, list) and overflow:
+                result.add_reason(
+                    int(row), f"row has {len(overflow)} more value(s) than the header has columns"
+                )
+    if result.extra_columns:
+        extras = source[result.extra_columns]
+        result.frame["_extra"] = [
+            json.dumps({k: v for k, v in rec.items() if _present(v)}, sort_keys=True, default=str)
+            if any(_present(v) for v in rec.values())
+            else None
+            for rec in extras.to_dict("records")
+        ]
+    else:
+        result.frame["_extra"] = None
+    return result
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and np.isnan(value):
+        return False
+    return value != ""

@@ -1,0 +1,124 @@
+"""Run one source's sync: extract -> normalise -> validate -> publish, batch by batch.
+
+The CLI (``leadership sync <source>``) and the sync DAGs call :func:`sync`. Each
+extract is published in its own transaction with its bookmark, so an interrupted
+sync resumes after the last published batch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from integrations.common.connector import Connector
+from integrations.common.schema import ExtractError, StreamContract
+from integrations.file_drop import FileDrop, LocalFolder
+from leadership import warehouse
+from leadership.config import drop_dir
+from leadership.loading import BatchResult, publish
+from leadership.normalise import normalise
+from leadership.validation import validate
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+class SyncError(RuntimeError):
+    """A sync stopped; nothing of the failing batch was published. The message says why."""
+
+
+def _file_drop(feed: str) -> Callable[..., Connector]:
+    def build(path: str | Path | None = None, **_: Any) -> Connector:
+        return FileDrop(feed, LocalFolder(Path(path) if path else drop_dir() / feed))
+
+    return build
+
+
+SOURCES: dict[str, Callable[..., Connector]] = {
+    "hr_csv": _file_drop("hr"),
+}
+
+
+def source_names() -> list[str]:
+    return sorted(SOURCES)
+
+
+def build_connector(source: str, **options: Any) -> Connector:
+    key = source.replace("-", "_")
+    if key not in SOURCES:
+        raise SyncError(f"unknown source {source!r}; known sources: {', '.join(source_names())}")
+    return SOURCES[key](**options)
+
+
+def load_bookmark(source: str, contract: StreamContract) -> dict[str, Any] | None:
+    with warehouse.transaction() as conn:
+        row = conn.exec_driver_sql(
+            "select value from ops.bookmarks where source = %s and stream = %s",
+            (source, contract.qualified_name),
+        ).first()
+    if row is None:
+        return None
+    value = row[0]
+    return value if isinstance(value, dict) else json.loads(value)
+
+
+def record_failure(source: str, stream: str | None, message: str, run_id: str | None) -> None:
+    with warehouse.transaction() as conn:
+        conn.exec_driver_sql(
+            "insert into ops.sync_failures (source, stream, message, run_id)"
+            " values (%s, %s, %s, %s)",
+            (source, stream, message, run_id),
+        )
+
+
+def sync(
+    source: str,
+    *,
+    streams: Iterable[str] | None = None,
+    full_refresh: bool = False,
+    run_id: str | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> list[BatchResult]:
+    """Sync ``source`` (all its streams, or the named ones); return one result per batch."""
+    say = progress or log.info
+    connector = build_connector(source, **options)
+    warehouse.migrate()
+    wanted = set(streams) if streams else None
+    contracts = [
+        c
+        for c in connector.streams()
+        if wanted is None or c.name in wanted or c.qualified_name in wanted
+    ]
+    if wanted and not contracts:
+        known = ", ".join(c.name for c in connector.streams())
+        raise SyncError(f"{source} has no stream {', '.join(sorted(wanted))}; its streams: {known}")
+    today = today or date.today()
+    results: list[BatchResult] = []
+    for contract in contracts:
+        bookmark = None if full_refresh else load_bookmark(connector.source, contract)
+        count = 0
+        try:
+            for extract in connector.extract(contract, bookmark, full_refresh=full_refresh):
+                started = datetime.now(UTC)
+                batch = normalise(contract, extract.records)
+                checked = validate(contract, batch, today=today)
+                result = publish(
+                    connector.source, extract, batch, checked, run_id=run_id, started_at=started
+                )
+                results.append(result)
+                count += 1
+                say(result.summary())
+        except ExtractError as exc:
+            message = f"{connector.source} {contract.qualified_name}: {exc}"
+            record_failure(connector.source, contract.qualified_name, str(exc), run_id)
+            raise SyncError(message) from None
+        if count == 0:
+            say(f"{contract.qualified_name}: nothing new since {bookmark or 'the start'}")
+    return results

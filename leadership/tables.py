@@ -1,0 +1,80 @@
+"""Raw and quarantine tables, derived from the stream contracts.
+
+A contract change (a new column) becomes ``alter table ... add column`` here, so
+the tables always match the contracts without a hand-written migration per stream.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from integrations.common.schema import StreamContract
+from integrations.contracts import CONTRACTS
+
+RAW_META_COLUMNS = (
+    ("_batch_id", "bigint not null"),
+    ("_extracted_at", "timestamptz not null"),
+    (
+        "_as_of",
+        "timestamptz not null",
+    ),  # when the source's statement was true (drop date, window end)
+    ("_record_hash", "text not null"),
+    ("_source_system", "text not null"),
+    ("_extra", "jsonb"),
+)
+
+
+def raw_table(contract: StreamContract) -> str:
+    return f"raw.{contract.qualified_name}"
+
+
+def quarantine_table(contract: StreamContract) -> str:
+    return f"quarantine.{contract.qualified_name}"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def raw_ddl(contract: StreamContract) -> list[str]:
+    cols = [f"{_quote(c.name)} {c.postgres_type}" for c in contract.columns]
+    cols += [f"{name} {ddl}" for name, ddl in RAW_META_COLUMNS]
+    table = raw_table(contract)
+    key = ", ".join(_quote(k) for k in contract.primary_key)
+    statements = [
+        f"create table if not exists {table} ({', '.join(cols)})",
+        *(
+            f"alter table {table} add column if not exists {_quote(c.name)} {c.postgres_type}"
+            for c in contract.columns
+        ),
+        f"create index if not exists {contract.qualified_name}__key_idx "
+        f"on {table} ({key}, _as_of desc, _batch_id desc)",
+        f"create index if not exists {contract.qualified_name}__batch_idx on {table} (_batch_id)",
+        f"comment on table {table} is "
+        f"'{contract.description.replace(chr(39), chr(39) * 2)} Primary key: {key}.'",
+    ]
+    return statements
+
+
+def quarantine_ddl(contract: StreamContract) -> list[str]:
+    table = quarantine_table(contract)
+    return [
+        f"""create table if not exists {table} (
+            quarantine_id     bigserial primary key,
+            _batch_id         bigint not null references ops.batches (batch_id),
+            row_number        integer not null,
+            record            jsonb not null,
+            reasons           jsonb not null,
+            quarantined_at    timestamptz not null default now(),
+            released_at       timestamptz,
+            released_batch_id bigint references ops.batches (batch_id)
+        )""",
+        f"create index if not exists {contract.qualified_name}__q_batch_idx on {table} (_batch_id)",
+    ]
+
+
+def ensure_stream_tables(conn: Connection) -> None:
+    """Create or extend ``raw.<stream>`` and ``quarantine.<stream>`` for every contract."""
+    for contract in CONTRACTS.values():
+        for statement in [*raw_ddl(contract), *quarantine_ddl(contract)]:
+            conn.exec_driver_sql(statement)
