@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from integrations.common.schema import StreamContract
-from leadership.config import EXPECTATIONS_DIR
+from leadership.config import EXPECTATIONS_DIR, local_dir
 from leadership.normalise import Normalised, quote_value
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ def _quiet_gx_logging() -> None:
 def context() -> Any:
     """The GX file context over ``expectations/`` (loaded once per process)."""
     _quiet_gx_logging()
+    # great_expectations.yml keeps results and Data Docs under ${LEADERSHIP_GX_DIR}.
+    os.environ.setdefault("LEADERSHIP_GX_DIR", str(local_dir() / "gx"))
     import great_expectations as gx
 
     return gx.get_context(mode="file", context_root_dir=str(EXPECTATIONS_DIR))

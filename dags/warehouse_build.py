@@ -1,0 +1,86 @@
+"""
+### Warehouse build (dbt, rendered by Cosmos)
+
+Runs the dbt project in `dbt/` (staging -> intermediate -> marts) whenever a sync
+publishes new raw data: one Airflow task per model, each running the model and its
+tests (`dbt build` semantics). The marts describe the `as_of_date` param, else the
+day the run was queued.
+
+- Owner: data engineering.
+- Schedule: any `raw.*` Asset update (see the sync DAGs).
+- When it fails: the failing task is the failing model or test; its log has dbt's
+  message. Reproduce outside Airflow with `leadership dbt build --select <model>`.
+  If this DAG fails to import, run `leadership dbt parse` (Cosmos reads the manifest).
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+
+from airflow.sdk import Param, dag
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+from integrations.contracts import CONTRACTS
+from leadership.config import DBT_DIR
+from leadership.dbt import MANIFEST, PROFILE_NAME, TARGET_NAME, profile_env_if_configured
+from leadership.orchestration import DEFAULT_ARGS, START_DATE, raw_asset
+
+if not MANIFEST.exists():
+    raise FileNotFoundError(
+        f"dbt manifest {MANIFEST} is missing: run `leadership dbt parse` (make does it)"
+    )
+
+RAW_ASSETS = [raw_asset(contract) for contract in CONTRACTS.values()]
+
+
+@dag(
+    dag_id="warehouse_build",
+    schedule=reduce(lambda a, b: a | b, RAW_ASSETS),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["dbt", "warehouse"],
+    doc_md=__doc__,
+    params={
+        "as_of_date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="The day the marts describe (YYYY-MM-DD)",
+        ),
+    },
+)
+def warehouse_build() -> None:
+    DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_DIR, manifest_path=MANIFEST, install_dbt_deps=False
+        ),
+        profile_config=ProfileConfig(
+            profile_name=PROFILE_NAME,
+            target_name=TARGET_NAME,
+            profiles_yml_filepath=DBT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            # Downstream DAGs are scheduled on the build as a whole, not per model; and
+            # Cosmos' per-model Assets need a TCP host, which the embedded warehouse lacks.
+            emit_datasets=False,
+        ),
+        operator_args={
+            "env": profile_env_if_configured(),
+            "vars": {
+                "as_of_date": "{{ params.as_of_date or dag_run.run_after.strftime('%Y-%m-%d') }}"
+            },
+            "install_deps": False,
+        },
+    )
+
+
+warehouse_build()

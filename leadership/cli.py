@@ -1,0 +1,227 @@
+"""The ``leadership`` command: one entry point for the demo, syncs, dbt, Airflow and the warehouse.
+
+Every command calls the same functions the DAGs call. Errors the platform
+anticipates print one line saying what went wrong and what to do, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from leadership import __version__
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from leadership.demo import run_demo
+
+    run_demo(scale=args.scale, seed=args.seed, through_airflow=not args.no_airflow, say=_say)
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from leadership.sync import sync
+
+    results = sync(
+        args.source,
+        streams=args.stream or None,
+        full_refresh=args.full_refresh,
+        path=args.path,
+        progress=_say,
+    )
+    received = sum(r.received for r in results)
+    quarantined = sum(r.quarantined for r in results)
+    _say(
+        f"{len(results)} batch(es): received {received}, published {received - quarantined}, "
+        f"quarantined {quarantined}"
+    )
+    return 0
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    from leadership.dbt import run_dbt
+
+    dbt_args = [a for a in args.dbt_args if a != "--"] or ["build"]
+    offline = dbt_args[0] in {"parse", "ls", "list", "clean", "deps"}
+    run_dbt(dbt_args, progress=_say, connect=not offline)
+    return 0
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    from leadership import warehouse
+    from leadership.local_airflow import airflow_env, run_airflow
+
+    extra = {"WAREHOUSE_URL": warehouse.warehouse_url()}
+    return run_airflow([a for a in args.airflow_args if a != "--"], env=airflow_env(extra))
+
+
+def cmd_warehouse(args: argparse.Namespace) -> int:
+    from leadership import warehouse
+
+    if args.action == "stop":
+        _say("embedded warehouse stopped" if warehouse.stop_embedded() else "nothing to stop")
+        return 0
+    url = warehouse.warehouse_url()
+    if args.action == "url":
+        _say(url if args.show_secret else warehouse.display_url(url))
+    elif args.action == "migrate":
+        applied = warehouse.migrate(url)
+        _say(f"{len(applied)} migration(s) applied: {', '.join(applied) or 'none pending'}")
+    elif args.action == "psql":
+        psql = shutil.which("psql") or _bundled_psql()
+        if not psql:
+            _say("error: no psql found; install PostgreSQL's client")
+            return 1
+        os.execv(psql, [psql, url])
+    return 0
+
+
+def _bundled_psql() -> str | None:
+    try:
+        import pgserver
+    except ImportError:
+        return None
+    candidate = Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
+    return str(candidate) if candidate.exists() else None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from leadership import warehouse
+
+    with warehouse.transaction() as conn:
+        rows = conn.exec_driver_sql(
+            "select batch_id, source, feed || '__' || stream, coalesce(source_ref, ''), status,"
+            " received, published, quarantined, inserted, started_at"
+            " from ops.batches order by batch_id desc limit %s",
+            (args.limit,),
+        ).all()
+    if not rows:
+        _say("no batches yet: run `leadership sync <source>` or `leadership demo`")
+        return 0
+    _say(
+        f"{'batch':>6} {'source':<10} {'stream':<20} {'what':<28} {'status':<9} "
+        f"{'received':>8} {'published':>9} {'quarant.':>8} {'new':>6}  started"
+    )
+    for r in rows:
+        _say(
+            f"{r[0]:>6} {r[1]:<10} {r[2]:<20} {r[3][:28]:<28} {r[4]:<9} {r[5]:>8} {r[6]:>9} "
+            f"{r[7]:>8} {r[8]:>6}  {r[9]:%Y-%m-%d %H:%M}"
+        )
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from simulator.hr_drop import write_hr_drop
+    from simulator.institution import DEFAULT_SEED, generate
+
+    inst = generate(seed=args.seed or DEFAULT_SEED, scale=args.scale)
+    drop = write_hr_drop(inst, Path(args.out), plant_bad_rows=args.plant_bad_rows)
+    for path in drop.files:
+        _say(str(path))
+    return 0
+
+
+def cmd_expectations(args: argparse.Namespace) -> int:
+    from integrations.contracts import CONTRACTS
+    from leadership.validation import scaffold
+
+    changes = scaffold(list(CONTRACTS.values()))
+    _say("\n".join(changes) if changes else "the GX project is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leadership", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"leadership {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="run the simulated institution end to end through Airflow")
+    p.add_argument("--scale", default="small", choices=["small", "institution", "network"])
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--no-airflow", action="store_true", help="call the jobs directly, no Airflow")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sync", help="sync one source into the warehouse (no Airflow needed)")
+    p.add_argument("source", help="e.g. hr-csv")
+    p.add_argument("--path", help="folder of a file drop")
+    p.add_argument("--stream", action="append", help="only this stream (repeatable)")
+    p.add_argument("--full-refresh", action="store_true", help="ignore bookmarks, re-read all")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser(
+        "dbt", help="run dbt with the warehouse's profile, e.g. `leadership dbt build`"
+    )
+    p.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_dbt)
+
+    p = sub.add_parser("airflow", help="run an Airflow command against the local Airflow home")
+    p.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_airflow)
+
+    p = sub.add_parser("warehouse", help="the warehouse: url, migrate, psql, stop (embedded)")
+    p.add_argument("action", choices=["url", "migrate", "psql", "stop"])
+    p.add_argument("--show-secret", action="store_true", help="print the URL with its password")
+    p.set_defaults(func=cmd_warehouse)
+
+    p = sub.add_parser("status", help="recent batches")
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("simulate", help="write the simulated institution's HR drop")
+    p.add_argument("--out", required=True)
+    p.add_argument("--scale", default="small", choices=["small", "institution", "network"])
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--plant-bad-rows", action="store_true")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("expectations", help="GX project upkeep")
+    p.add_argument("action", choices=["scaffold"])
+    p.set_defaults(func=cmd_expectations)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # pgserver asks platformdirs for a runtime dir; the fallback it warns about is fine.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from integrations.common.schema import ExtractError
+    from leadership.dbt import DbtError
+    from leadership.local_airflow import AirflowRunError
+    from leadership.sync import SyncError
+    from leadership.validation import ValidationSetupError
+    from leadership.warehouse import WarehouseError
+
+    try:
+        return int(args.func(args) or 0)
+    except (
+        SyncError,
+        ExtractError,
+        DbtError,
+        AirflowRunError,
+        ValidationSetupError,
+        WarehouseError,
+    ) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

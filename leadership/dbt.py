@@ -1,0 +1,113 @@
+"""Run dbt against the warehouse, with the profile's variables derived from WAREHOUSE_URL.
+
+``dbt/profiles.yml`` reads ``DBT_PG_*`` variables; :func:`profile_env` builds them
+from the one warehouse URL so that dbt, the loader and the quarterly jobs always
+talk to the same database. ``leadership dbt ...`` and the tests call
+:func:`run_dbt`; the warehouse_build DAG (Cosmos) uses :func:`profile_env` too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from leadership.config import DBT_DIR
+from leadership.warehouse import connection_params, warehouse_url
+
+PROFILE_NAME = "leadership"
+TARGET_NAME = "warehouse"
+MANIFEST = DBT_DIR / "target" / "manifest.json"
+
+
+class DbtError(RuntimeError):
+    """dbt failed; the message carries the end of its output and where the full log is."""
+
+
+def profile_env(url: str | None = None) -> dict[str, str]:
+    """The environment dbt's profile reads, for the warehouse at ``url``."""
+    params = connection_params(url or warehouse_url())
+    return {
+        "DBT_PG_HOST": params["host"],
+        "DBT_PG_PORT": params["port"],
+        "DBT_PG_USER": params["user"],
+        "DBT_ENV_SECRET_PG_PASSWORD": params["password"],
+        "DBT_PG_DBNAME": params["dbname"],
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+
+
+def profile_env_if_configured() -> dict[str, str]:
+    """Like :func:`profile_env`, but only when WAREHOUSE_URL is set (never starts a server).
+
+    For DAG files, which must not do I/O when they are parsed.
+    """
+    url = os.environ.get("WAREHOUSE_URL")
+    return profile_env(url) if url else {}
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(
+    args: Sequence[str],
+    *,
+    dbt_vars: dict[str, Any] | None = None,
+    url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    connect: bool = True,
+) -> str:
+    """Run ``dbt <args>`` in the project; return its output, raise DbtError on failure.
+
+    ``connect=False`` is for commands that need no database (``parse``): the
+    warehouse is then not looked up, so no embedded server is started.
+    """
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+    ]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    env = {**os.environ, **(profile_env(url) if connect else {"DO_NOT_TRACK": "1"})}
+    lines: list[str] = []
+    with subprocess.Popen(
+        command, cwd=DBT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if progress and _is_progress_line(line):
+                progress(line.rstrip("\n"))
+    output = "\n".join(lines)
+    if proc.returncode != 0:
+        tail = "\n".join(lines[-25:])
+        raise DbtError(
+            f"dbt {' '.join(args)} failed (exit {proc.returncode}); last lines:\n{tail}\n"
+            f"Full log: {DBT_DIR / 'logs' / 'dbt.log'}"
+        )
+    return output
+
+
+def _is_progress_line(line: str) -> bool:
+    return (
+        (" of " in line and ("OK " in line or "ERROR" in line or "FAIL" in line or "PASS" in line))
+        or "Completed" in line
+        or "Done." in line
+    )
+
+
+def parse() -> Path:
+    """Write ``dbt/target/manifest.json`` (Cosmos renders the build DAG from it)."""
+    run_dbt(["parse", "--quiet"], connect=False)
+    return MANIFEST
