@@ -141,12 +141,18 @@ def normalise(contract: StreamContract, records: Sequence[Mapping[str, Any]]) ->
                 )
     if result.extra_columns:
         extras = source[result.extra_columns]
-        result.frame["_extra"] = [
-            json.dumps({k: v for k, v in rec.items() if _present(v)}, sort_keys=True, default=str)
-            if any(_present(v) for v in rec.values())
-            else None
-            for rec in extras.to_dict("records")
-        ]
+        result.frame["_extra"] = pd.Series(
+            [
+                json.dumps(
+                    {k: v for k, v in rec.items() if _present(v)}, sort_keys=True, default=str
+                )
+                if any(_present(v) for v in rec.values())
+                else None
+                for rec in extras.to_dict("records")
+            ],
+            index=source.index,
+            dtype=object,
+        )
     else:
         result.frame["_extra"] = None
     return result

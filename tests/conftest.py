@@ -1,0 +1,96 @@
+"""Test fixtures: every test that touches data talks to a real PostgreSQL.
+
+The server is ``WAREHOUSE_URL``'s when set, else the local one on 127.0.0.1:5432
+when it answers, else an embedded one (pgserver) started for the session. Each
+test that needs a warehouse gets its own fresh database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def with_database(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+@pytest.fixture(scope="session")
+def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """LEADERSHIP_HOME for the whole session: nothing the tests write lands in the checkout."""
+    home = tmp_path_factory.mktemp("leadership-home")
+    os.environ["LEADERSHIP_HOME"] = str(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def server_url(test_home: Path) -> Iterator[str]:
+    """A PostgreSQL server URL (its ``postgres`` database) for creating test databases."""
+    configured = os.environ.get("WAREHOUSE_URL")
+    if configured:
+        yield with_database(configured, "postgres")
+        return
+    try:
+        with psycopg.connect(LOCAL_SERVER, connect_timeout=3):
+            pass
+        yield LOCAL_SERVER
+        return
+    except psycopg.OperationalError:
+        pass
+    import pgserver
+
+    server = pgserver.get_server(test_home / "pgdata", cleanup_mode="stop")
+    yield server.get_uri("postgres")
+
+
+@pytest.fixture(scope="session")
+def make_database(server_url: str) -> Iterator[Callable[[], str]]:
+    """A factory of fresh, migrated warehouse databases; all dropped at the end."""
+    from leadership import warehouse
+
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"lpp_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        url = with_database(server_url, name)
+        warehouse.migrate(url)
+        created.append(name)
+        return url
+
+    yield make
+    for name in created:
+        warehouse.engine(with_database(server_url, name)).dispose()
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def warehouse_url(make_database: Callable[[], str], monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh migrated database, set as WAREHOUSE_URL for the test."""
+    url = make_database()
+    monkeypatch.setenv("WAREHOUSE_URL", url)
+    return url
+
+
+@pytest.fixture
+def sql(warehouse_url: str) -> Callable[..., list[tuple]]:
+    """Run a query on the test warehouse and return its rows."""
+
+    def run(query: str, params: tuple | list | None = None) -> list[tuple]:
+        with psycopg.connect(warehouse_url) as conn:
+            cur = conn.execute(query, params)
+            return cur.fetchall() if cur.description else []
+
+    return run

@@ -1,0 +1,80 @@
+"""Every DAG file imports cleanly and follows the house rules (tags, retries, docs, no cycles)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from leadership.config import DAGS_DIR
+
+DAG_FILES = sorted(p for p in DAGS_DIR.glob("*.py") if not p.name.startswith("_"))
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from leadership import dbt
+
+    if not dbt.MANIFEST.exists():
+        dbt.parse()
+    from airflow.dag_processing.dagbag import DagBag
+
+    started = time.monotonic()
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    bag.parse_seconds = time.monotonic() - started
+    return bag
+
+
+def test_every_dag_file_imports_without_errors(dagbag) -> None:
+    assert dagbag.import_errors == {}
+    assert len(DAG_FILES) >= 2
+
+
+def test_one_dag_per_file_named_after_the_file(dagbag) -> None:
+    by_file = {Path(dag.fileloc).stem: dag_id for dag_id, dag in dagbag.dags.items()}
+    assert sorted(by_file) == sorted(p.stem for p in DAG_FILES)
+    for stem, dag_id in by_file.items():
+        assert stem == dag_id
+
+
+@pytest.mark.parametrize("dag_file", [p.stem for p in DAG_FILES])
+def test_dag_has_tags_docs_owner_and_retries(dagbag, dag_file: str) -> None:
+    dag = dagbag.dags[dag_file]
+    assert dag.tags, f"{dag_file} has no tags"
+    assert dag.doc_md and "When it fails" in dag.doc_md
+    for task in dag.tasks:
+        assert task.retries >= 1, f"{dag_file}.{task.task_id} has no retries"
+        assert task.retry_exponential_backoff, f"{dag_file}.{task.task_id}"
+        assert task.owner == "data-engineering"
+
+
+@pytest.mark.parametrize("dag_file", [p.stem for p in DAG_FILES])
+def test_no_cycles(dagbag, dag_file: str) -> None:
+    dagbag.dags[dag_file].check_cycle()
+
+
+def test_hr_sync_publishes_one_asset_per_stream_and_the_build_listens(dagbag) -> None:
+    sync = dagbag.dags["hr_sync"]
+    outlets = {o.name for t in sync.tasks for o in t.outlets}
+    assert outlets == {"raw.hr__workers", "raw.hr__job_history"}
+    build = dagbag.dags["warehouse_build"]
+    scheduled_on = {asset.name for asset in build.timetable.asset_condition.objects}
+    assert outlets <= scheduled_on
+
+
+def test_warehouse_build_renders_every_dbt_model(dagbag) -> None:
+    import json
+
+    from leadership.dbt import MANIFEST
+
+    manifest = json.loads(MANIFEST.read_text())
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    tasks = {t.task_id for t in dagbag.dags["warehouse_build"].tasks}
+    for model in models:
+        assert f"dbt.{model}_model_build" in tasks
+
+
+def test_dag_files_do_no_work_at_import(dagbag) -> None:
+    # Parsing every file (Cosmos included) stays well inside Airflow's import timeout.
+    assert dagbag.parse_seconds < 30

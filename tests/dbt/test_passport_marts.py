@@ -1,0 +1,98 @@
+"""dbt on the simulated institution: dim_physicians agrees with the simulator's own truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from leadership.dbt import run_dbt
+from leadership.sync import sync
+from simulator.hr_drop import write_hr_drop
+from simulator.institution import generate
+
+
+@pytest.fixture(scope="module")
+def built(make_database, tmp_path_factory) -> tuple[str, object]:
+    url = make_database()
+    inst = generate()
+    folder: Path = tmp_path_factory.mktemp("hr")
+    write_hr_drop(inst, folder, plant_bad_rows=True)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("WAREHOUSE_URL", url)
+    try:
+        sync("hr_csv", path=folder)
+        run_dbt(["build"], dbt_vars={"as_of_date": inst.as_of.isoformat()})
+    finally:
+        mp.undo()
+    return url, inst
+
+
+def rows(url: str, query: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(query).fetchall()
+
+
+def test_every_physician_has_the_stage_the_simulator_expects(built) -> None:
+    url, inst = built
+    stages = dict(rows(url, "select physician_id, blueprint_stage from marts.dim_physicians"))
+    expected = {p.worker_id: inst.expected_stage(p) for p in inst.people}
+    assert stages == expected
+    assert set(stages.values()) == {"resident", "fellow", "early_career_attending", "other"}
+
+
+def test_current_role_pgy_and_activity_match_hr(built) -> None:
+    url, inst = built
+    found = {
+        r[0]: r[1:]
+        for r in rows(
+            url,
+            "select physician_id, current_role_code, current_pgy_level, is_active,"
+            " attending_since from marts.dim_physicians",
+        )
+    }
+    for person in inst.people:
+        role = person.role_on(inst.as_of)
+        active = person.termination_date is None or person.termination_date > inst.as_of
+        assert found[person.worker_id] == (
+            role.role,
+            role.pgy_level,
+            active,
+            person.attending_since(),
+        ), person.worker_id
+
+
+def test_early_career_boundary_is_five_years(built) -> None:
+    url, _ = built
+    (violations,) = rows(
+        url,
+        "select count(*) from marts.dim_physicians where blueprint_stage = 'early_career_attending'"
+        " and not (attending_since > as_of_date - interval '5 years')",
+    )[0]
+    assert violations == 0
+
+
+def test_bi_reader_reads_the_marts_dbt_built(built) -> None:
+    url, inst = built
+    with psycopg.connect(url) as conn:
+        conn.execute("set role bi_reader")
+        (count,) = conn.execute("select count(*) from marts.dim_physicians").fetchone()
+        assert count == len(inst.people)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select * from staging.stg_hr__workers")
+
+
+def test_the_contract_is_enforced_on_the_mart(built) -> None:
+    url, _ = built
+    columns = dict(
+        rows(
+            url,
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'marts' and table_name = 'dim_physicians'",
+        )
+    )
+    assert columns["physician_id"] == "text"
+    assert columns["current_pgy_level"] == "integer"
+    assert columns["attending_since"] == "date"
+    assert columns["is_active"] == "boolean"

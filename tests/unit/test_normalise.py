@@ -1,0 +1,108 @@
+"""Casting source values to a contract: what passes, what becomes a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from integrations.common.schema import StreamContract, columns
+from leadership.normalise import normalise
+
+CONTRACT = StreamContract(
+    feed="t",
+    name="things",
+    columns=columns(
+        "id",
+        ("day", "date"),
+        ("n", "integer"),
+        ("x", "number"),
+        ("ok", "boolean"),
+        ("at", "timestamp"),
+        ("doc", "json"),
+    ),
+    primary_key=("id",),
+)
+
+
+def test_good_values_are_typed() -> None:
+    batch = normalise(
+        CONTRACT,
+        [
+            {
+                "id": " a1 ",
+                "day": "2026-10-01",
+                "n": "3",
+                "x": "2.5",
+                "ok": "Yes",
+                "at": "2026-10-01T08:00:00Z",
+                "doc": '{"k": 1}',
+            }
+        ],
+    )
+    row = batch.frame.iloc[0]
+    assert row["id"] == "a1"
+    assert row["day"].date() == dt.date(2026, 10, 1)
+    assert row["n"] == 3 and row["x"] == 2.5 and bool(row["ok"]) is True
+    assert row["at"].isoformat() == "2026-10-01T08:00:00+00:00"
+    assert row["doc"] == {"k": 1}
+    assert batch.reasons == {}
+
+
+def test_workday_dates_with_offsets_are_dates() -> None:
+    batch = normalise(CONTRACT, [{"id": "a", "day": "2026-10-01-07:00"}])
+    assert batch.frame.iloc[0]["day"].date() == dt.date(2026, 10, 1)
+    assert batch.reasons == {}
+
+
+def test_each_bad_value_gives_a_reason_quoting_it() -> None:
+    batch = normalise(
+        CONTRACT,
+        [
+            {
+                "id": "a",
+                "day": "2025-13-45",
+                "n": "PGY-2",
+                "x": "lots",
+                "ok": "maybe",
+                "at": "yesterday",
+                "doc": "{not json",
+            },
+        ],
+    )
+    reasons = batch.reasons[0]
+    assert "day: '2025-13-45' is not a date (YYYY-MM-DD)" in reasons
+    assert "n: 'PGY-2' is not a whole number" in reasons
+    assert "x: 'lots' is not a number" in reasons
+    assert "ok: 'maybe' is not true or false" in reasons
+    assert "at: 'yesterday' is not an ISO 8601 timestamp" in reasons
+    assert "doc: '{not json' is not valid JSON" in reasons
+    assert len(reasons) == 6
+
+
+def test_fractional_integer_is_rejected_not_rounded() -> None:
+    batch = normalise(CONTRACT, [{"id": "a", "n": "2.5"}, {"id": "b", "n": "2.0"}])
+    assert batch.reasons == {0: ["n: '2.5' is not a whole number"]}
+    assert batch.frame.iloc[1]["n"] == 2
+
+
+def test_empty_strings_are_missing_not_errors() -> None:
+    batch = normalise(CONTRACT, [{"id": "a", "day": "", "n": "  "}])
+    assert batch.reasons == {}
+    assert batch.frame["day"].isna().all() and batch.frame["n"].isna().all()
+
+
+def test_unknown_columns_are_kept_and_missing_ones_reported() -> None:
+    batch = normalise(CONTRACT, [{"id": "a", "badge": "B-7"}, {"id": "b", "badge": ""}])
+    assert batch.extra_columns == ["badge"]
+    assert "day" in batch.missing_columns
+    assert batch.frame["_extra"].tolist() == ['{"badge": "B-7"}', None]
+
+
+def test_values_beyond_the_header_are_a_reason() -> None:
+    batch = normalise(CONTRACT, [{"id": "a", "_overflow": ["x", "y"]}])
+    assert batch.reasons == {0: ["row has 2 more value(s) than the header has columns"]}
+
+
+def test_long_values_are_shortened_in_reasons() -> None:
+    batch = normalise(CONTRACT, [{"id": "a", "day": "9" * 5000}])
+    (reason,) = batch.reasons[0]
+    assert len(reason) < 120 and reason.endswith("is not a date (YYYY-MM-DD)")
