@@ -10,7 +10,7 @@ renamed as (
 
     select
         -- ids
-        worker_id || '|' || effective_date::text as job_history_id,
+        worker_id || '|' || cast(effective_date as text) as job_history_id,
         worker_id as physician_id,
 
         -- attributes
