@@ -58,8 +58,10 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _python_values(series: pd.Series) -> list[Any]:
-    """A typed column as Python values for COPY (None for missing)."""
+def _python_values(series: pd.Series, column_type: str = "string") -> list[Any]:
+    """A typed column as Python values for COPY (None for missing; JSON as text)."""
+    if column_type == "json":
+        return [None if v is None else json.dumps(v, sort_keys=True) for v in series.astype(object)]
     if pd.api.types.is_datetime64_any_dtype(series):
         if getattr(series.dt, "tz", None) is not None:
             values = [v.to_pydatetime() if not pd.isna(v) else None for v in series]
@@ -186,7 +188,8 @@ def _copy_accepted(
         f" select {column_list} from {raw_table(contract)} with no data"
     )
     frame = batch.frame.loc[accepted, names]
-    columns = [_python_values(frame[name]) for name in names]
+    types = {c.name: c.type for c in contract.columns}
+    columns = [_python_values(frame[name], types.get(name, "string")) for name in names]
     cursor = raw_cursor(conn)
     with cursor.copy(f"copy {temp} ({column_list}) from stdin") as copy:
         for row in zip(*columns, strict=True):

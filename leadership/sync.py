@@ -14,8 +14,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from integrations.canvas import Canvas
+from integrations.common.connection import get_connection
 from integrations.common.connector import Connector
-from integrations.common.schema import ExtractError, StreamContract
+from integrations.common.schema import Extract, ExtractError, StreamContract
 from integrations.file_drop import FileDrop, LocalFolder
 from leadership import warehouse
 from leadership.config import drop_dir
@@ -39,8 +41,16 @@ def _file_drop(feed: str) -> Callable[..., Connector]:
     return build
 
 
+def _from_connection(conn_id: str, factory: Callable[..., Connector]) -> Callable[..., Connector]:
+    def build(**options: Any) -> Connector:
+        return factory(get_connection(conn_id), **options)
+
+    return build
+
+
 SOURCES: dict[str, Callable[..., Connector]] = {
     "hr_csv": _file_drop("hr"),
+    "canvas": _from_connection("canvas_default", Canvas.from_connection),
 }
 
 
@@ -100,25 +110,31 @@ def sync(
         known = ", ".join(c.name for c in connector.streams())
         raise SyncError(f"{source} has no stream {', '.join(sorted(wanted))}; its streams: {known}")
     today = today or date.today()
-    results: list[BatchResult] = []
+    # Extract everything first: a source that fails part-way publishes nothing.
+    extracts: list[Extract] = []
     for contract in contracts:
         bookmark = None if full_refresh else load_bookmark(connector.source, contract)
-        count = 0
         try:
-            for extract in connector.extract(contract, bookmark, full_refresh=full_refresh):
-                started = datetime.now(UTC)
-                batch = normalise(contract, extract.records)
-                checked = validate(contract, batch, today=today)
-                result = publish(
-                    connector.source, extract, batch, checked, run_id=run_id, started_at=started
-                )
-                results.append(result)
-                count += 1
-                say(result.summary())
+            found = list(connector.extract(contract, bookmark, full_refresh=full_refresh))
         except ExtractError as exc:
             message = f"{connector.source} {contract.qualified_name}: {exc}"
             record_failure(connector.source, contract.qualified_name, str(exc), run_id)
-            raise SyncError(message) from None
-        if count == 0:
+            raise SyncError(message + "; nothing was published, the next run retries") from None
+        if not found:
             say(f"{contract.qualified_name}: nothing new since {bookmark or 'the start'}")
+        else:
+            say(
+                f"{contract.qualified_name}: extracted {sum(len(e.records) for e in found)} records"
+            )
+        extracts.extend(found)
+    results: list[BatchResult] = []
+    for extract in extracts:
+        started = datetime.now(UTC)
+        batch = normalise(extract.contract, extract.records)
+        checked = validate(extract.contract, batch, today=today)
+        result = publish(
+            connector.source, extract, batch, checked, run_id=run_id, started_at=started
+        )
+        results.append(result)
+        say(result.summary())
     return results

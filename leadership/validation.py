@@ -167,6 +167,7 @@ def expectation_parameters(today: date) -> dict[str, Any]:
     """Values for ``$PARAMETER`` references in the suites."""
     return {
         "today": pd.Timestamp(today),
+        "now": pd.Timestamp(today + timedelta(days=1), tz="UTC"),
         "horizon": pd.Timestamp(today + timedelta(days=366)),
     }
 

@@ -58,6 +58,7 @@ DEPARTMENTS: list[tuple[str, str, int, list[str]]] = [
 ]
 
 SCALES: dict[str, dict[str, int]] = {
+    "tiny": {"residents": 24, "fellows": 4, "faculty": 24, "institutions": 1},
     "small": {"residents": 120, "fellows": 20, "faculty": 150, "institutions": 1},
     "institution": {"residents": 2500, "fellows": 300, "faculty": 3000, "institutions": 1},
     "network": {"residents": 2500, "fellows": 300, "faculty": 3000, "institutions": 40},
@@ -173,7 +174,7 @@ class _Names:
 def generate(
     seed: int = DEFAULT_SEED, scale: str = "small", as_of: date = DEFAULT_AS_OF
 ) -> Institution:
-    """Build the institution; ``scale`` is small, institution or network."""
+    """Build the institution; ``scale`` is tiny (fault tests), small, institution or network."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     size = SCALES[scale]

@@ -21,6 +21,8 @@ def test_python_is_ruff_clean() -> None:
 def test_dbt_sql_is_sqlfluff_clean() -> None:
     result = subprocess.run(
         [str(BIN / "sqlfluff"), "lint", "dbt/models", "--nocolor"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:]

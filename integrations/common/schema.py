@@ -7,6 +7,7 @@ shape onto the same contract, so validation, loading and dbt see one shape.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,6 +88,22 @@ class Extract:
 
 class ExtractError(RuntimeError):
     """A source could not be read; the message says which and what to do next."""
+
+
+def drop_exact_duplicates(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Records in order, each identical record once (a page served twice repeats them).
+
+    Records that share a key but differ are all kept: which one is right is for
+    validation to decide (it quarantines them), not for the connector to guess.
+    """
+    seen: set[str] = set()
+    out = []
+    for record in records:
+        fingerprint = json.dumps(record, sort_keys=True, default=str)
+        if fingerprint not in seen:
+            seen.add(fingerprint)
+            out.append(record)
+    return out
 
 
 def columns(*specs: str | tuple[str, ColumnType]) -> tuple[Column, ...]:

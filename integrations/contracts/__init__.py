@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from integrations.common.schema import StreamContract, ensure_unique_names
-from integrations.contracts import hr
+from integrations.contracts import calendar, hr, lms, surveys
 
-CONTRACTS: dict[str, StreamContract] = ensure_unique_names([*hr.CONTRACTS])
+CONTRACTS: dict[str, StreamContract] = ensure_unique_names(
+    [*hr.CONTRACTS, *lms.CONTRACTS, *calendar.CONTRACTS, *surveys.CONTRACTS]
+)
 
 
 def get_contract(qualified_name: str) -> StreamContract:

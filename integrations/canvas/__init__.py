@@ -1,0 +1,17 @@
+"""Canvas LMS REST API (v1) connector: skill-pod courses, enrollments, assignments, submissions.
+
+Quirks it honours (Canvas documentation, and bugs seen in other connectors):
+- pagination only through the ``Link`` header; next URLs are opaque (``page=bookmark:...``),
+  ``rel="last"`` may be missing, the default page size is 10 and ``per_page`` is
+  silently capped, so the connector follows ``next`` until there is none;
+- throttling answers 403 "(Rate Limit Exceeded)" (newer documentation: 429): both retried;
+- submissions come incrementally with ``graded_since`` and ``submitted_since``.
+
+Connection ``canvas_default``: host = the Canvas base URL, password = an API token;
+extra ``account_id`` (the skill-pod sub-account), ``course_code_prefix`` (default
+``POD-``), ``per_page`` (default 100).
+"""
+
+from integrations.canvas.client import Canvas
+
+__all__ = ["Canvas"]
