@@ -102,7 +102,7 @@ def _through_airflow(
 
     say(f"[{next(step)}/{steps}] hr_sync: validate and publish the HR drop")
     result = local_airflow.dags_test(
-        "hr_sync", conf={"drop_dir": str(hr_folder), "full_refresh": True}, env=env, say=say
+        "hr_sync", conf={"path": str(hr_folder), "full_refresh": True}, env=env, say=say
     )
     say(f"    {result.state} in {result.seconds:.0f}s (log {result.log_path})")
 

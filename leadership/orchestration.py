@@ -52,3 +52,57 @@ def raw_asset(contract: StreamContract) -> Any:
     from airflow.sdk import Asset
 
     return Asset(name=f"raw.{contract.qualified_name}", uri=raw_asset_uri(contract))
+
+
+def sync_dag_args() -> dict[str, Any]:
+    """The ``@dag`` arguments every sync DAG shares (schedule, id, tags and docs are its own)."""
+    from airflow.sdk import Param
+
+    return {
+        "start_date": START_DATE,
+        "catchup": False,
+        "max_active_runs": 1,
+        "default_args": DEFAULT_ARGS,
+        "params": {
+            "full_refresh": Param(False, type="boolean", description="Ignore bookmarks"),
+            "path": Param(
+                None,
+                type=["null", "string"],
+                description="File drops only: read this folder instead",
+            ),
+        },
+    }
+
+
+def sync_tasks(sources: list[tuple[str, str]]) -> None:
+    """One task per (source, feed) pair, each publishing its feed's raw Assets.
+
+    A task runs ``leadership.sync.sync(source)`` for every stream of the feed: the
+    source is extracted in full before anything is published, so a failed task
+    publishes nothing and its retry starts from the same bookmarks.
+    """
+    from airflow.sdk import task
+
+    from integrations.contracts import contracts_for_feed
+
+    for source, feed in sources:
+        outlets = [raw_asset(contract) for contract in contracts_for_feed(feed)]
+
+        @task(task_id=f"sync_{source}", outlets=outlets)
+        def run_sync(source: str) -> list[str]:
+            from airflow.sdk import get_current_context
+
+            from leadership.sync import sync
+
+            context = get_current_context()
+            params = context["params"]
+            options = {"path": params["path"]} if params.get("path") else {}
+            results = sync(
+                source,
+                full_refresh=bool(params.get("full_refresh")),
+                run_id=context["run_id"],
+                **options,
+            )
+            return [result.summary() for result in results]
+
+        run_sync(source=source)

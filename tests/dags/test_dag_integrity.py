@@ -54,13 +54,20 @@ def test_no_cycles(dagbag, dag_file: str) -> None:
     dagbag.dags[dag_file].check_cycle()
 
 
-def test_hr_sync_publishes_one_asset_per_stream_and_the_build_listens(dagbag) -> None:
-    sync = dagbag.dags["hr_sync"]
-    outlets = {o.name for t in sync.tasks for o in t.outlets}
-    assert outlets == {"raw.hr__workers", "raw.hr__job_history"}
+def test_every_sync_publishes_its_feeds_assets_and_the_build_listens(dagbag) -> None:
+    from integrations.contracts import CONTRACTS
+
     build = dagbag.dags["warehouse_build"]
     scheduled_on = {asset.name for asset in build.timetable.asset_condition.objects}
-    assert outlets <= scheduled_on
+    published: set[str] = set()
+    for dag_id, dag in dagbag.dags.items():
+        if "sync" in dag.tags:
+            outlets = {o.name for t in dag.tasks for o in t.outlets}
+            assert outlets, f"{dag_id} publishes no Asset"
+            published |= outlets
+    assert published == {f"raw.{name}" for name in CONTRACTS} == scheduled_on
+    assert {o.name for t in dagbag.dags["hr_sync"].tasks for o in t.outlets} == {
+        "raw.hr__workers", "raw.hr__job_history"}
 
 
 def test_warehouse_build_renders_every_dbt_model(dagbag) -> None:

@@ -56,7 +56,7 @@ def test_demo_runs_through_airflow_and_is_idempotent(make_database, tmp_path: Pa
     assert after_first["raw.hr__workers"][0] > 0 and after_first["raw.hr__job_history"][0] > 0
 
     for output in (first.stdout, second.stdout):
-        assert "task sync_workers" in output and "task dbt.dim_physicians_model_build" in output
+        assert "task sync_hr_csv" in output and "task dbt.dim_physicians_model_build" in output
         assert "Batches (4): received 1548 = published 1538 + quarantined 10" in output
         assert "marts.dim_physicians" in output and "Where to look next" in output
     assert "(new    0)" in second.stdout
