@@ -87,8 +87,15 @@ def publish(
     run_id: str | None = None,
     started_at: datetime | None = None,
     extracted_at: datetime | None = None,
+    released_from: int | None = None,
+    release_note: str | None = None,
 ) -> BatchResult:
-    """Write one batch (accepted rows, quarantined rows, batch row, bookmark) atomically."""
+    """Write one batch (accepted rows, quarantined rows, batch row, bookmark) atomically.
+
+    ``released_from``: the batch whose quarantined rows this batch re-validates
+    (``leadership quarantine release``); those rows are marked released in the same
+    transaction.
+    """
     contract = extract.contract
     started_at = started_at or datetime.now(UTC)
     extracted_at = extracted_at or started_at
@@ -111,8 +118,10 @@ def publish(
     with transaction() as conn:
         batch_id = conn.exec_driver_sql(
             "insert into ops.batches (source, feed, stream, source_ref, window_start, window_end,"
-            " received, published, quarantined, status, message, run_id, started_at)"
-            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning batch_id",
+            " received, published, quarantined, status, message, run_id, started_at,"
+            " released_from, release_note)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " returning batch_id",
             (
                 source,
                 contract.feed,
@@ -127,8 +136,17 @@ def publish(
                 message or None,
                 run_id,
                 started_at,
+                released_from,
+                release_note,
             ),
         ).scalar_one()
+        _record_outcomes(conn, batch_id, validation)
+        if released_from is not None:
+            conn.exec_driver_sql(
+                f"update {quarantine_table(contract)} set released_at = now(),"
+                " released_batch_id = %s where _batch_id = %s and released_at is null",
+                (batch_id, released_from),
+            )
         inserted = 0
         if accepted:
             as_of = extract.window_end or extracted_at
@@ -168,6 +186,29 @@ def publish(
     )
     log.info(result.summary())
     return result
+
+
+def _record_outcomes(conn: Any, batch_id: int, validation: Validation) -> None:
+    if not validation.outcomes:
+        return
+    cursor = raw_cursor(conn)
+    with cursor.copy(
+        "copy ops.validation_results (batch_id, suite, expectation, column_name, level,"
+        " success, unexpected_count, detail) from stdin"
+    ) as copy:
+        for o in validation.outcomes:
+            copy.write_row(
+                (
+                    batch_id,
+                    validation.suite,
+                    o.expectation,
+                    o.column,
+                    o.level,
+                    o.success,
+                    o.unexpected_count,
+                    o.detail or None,
+                )
+            )
 
 
 def _copy_accepted(

@@ -91,18 +91,23 @@ def sync_tasks(sources: list[tuple[str, str]]) -> None:
         @task(task_id=f"sync_{source}", outlets=outlets)
         def run_sync(source: str) -> list[str]:
             from airflow.sdk import get_current_context
+            from airflow.sdk.exceptions import AirflowFailException
 
-            from leadership.sync import sync
+            from leadership.sync import BatchHeld, sync
 
             context = get_current_context()
             params = context["params"]
             options = {"path": params["path"]} if params.get("path") else {}
-            results = sync(
-                source,
-                full_refresh=bool(params.get("full_refresh")),
-                run_id=context["run_id"],
-                **options,
-            )
+            try:
+                results = sync(
+                    source,
+                    full_refresh=bool(params.get("full_refresh")),
+                    run_id=context["run_id"],
+                    **options,
+                )
+            except BatchHeld as held:
+                # A held batch waits for a person; retrying would only hold it again.
+                raise AirflowFailException(str(held)) from None
             return [result.summary() for result in results]
 
         run_sync(source=source)

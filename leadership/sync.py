@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from integrations.canvas import Canvas
 from integrations.common.connection import get_connection
 from integrations.common.connector import Connector
@@ -22,8 +24,8 @@ from integrations.file_drop import FileDrop, LocalFolder
 from leadership import warehouse
 from leadership.config import drop_dir
 from leadership.loading import BatchResult, publish
-from leadership.normalise import normalise
-from leadership.validation import validate
+from leadership.normalise import Normalised, normalise
+from leadership.validation import Validation, validate
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,14 @@ Progress = Callable[[str], None]
 
 class SyncError(RuntimeError):
     """A sync stopped; nothing of the failing batch was published. The message says why."""
+
+
+class BatchHeld(SyncError):
+    """Batch-level expectations held one or more batches: retrying will not help."""
+
+    def __init__(self, message: str, held: list[BatchResult]) -> None:
+        super().__init__(message)
+        self.held = held
 
 
 def _file_drop(feed: str) -> Callable[..., Connector]:
@@ -127,14 +137,80 @@ def sync(
                 f"{contract.qualified_name}: extracted {sum(len(e.records) for e in found)} records"
             )
         extracts.extend(found)
-    results: list[BatchResult] = []
-    for extract in extracts:
-        started = datetime.now(UTC)
-        batch = normalise(extract.contract, extract.records)
-        checked = validate(extract.contract, batch, today=today)
-        result = publish(
-            connector.source, extract, batch, checked, run_id=run_id, started_at=started
-        )
-        results.append(result)
+    results = [
+        validate_and_publish(connector.source, extract, today=today, run_id=run_id)
+        for extract in extracts
+    ]
+    for result in results:
         say(result.summary())
+    held = [r for r in results if r.status == "held"]
+    if held:
+        raise BatchHeld(held_message(held), held)
     return results
+
+
+def validate_and_publish(
+    source: str,
+    extract: Extract,
+    *,
+    today: date,
+    run_id: str | None = None,
+    released_from: int | None = None,
+    release_note: str | None = None,
+    batch_checks: bool = True,
+) -> BatchResult:
+    """Normalise, validate and publish one extract as one batch."""
+    started = datetime.now(UTC)
+    contract = extract.contract
+    if extract.problem:
+        batch = Normalised(
+            frame=pd.DataFrame(index=range(len(extract.records))),
+            records=[dict(r) for r in extract.records],
+        )
+        checked = Validation(
+            reasons={}, batch_failures=[extract.problem], suite=contract.qualified_name
+        )
+    else:
+        batch = normalise(contract, extract.records)
+        snapshot = extract.window_start is None and batch_checks
+        previous = previous_snapshot_rows(source, contract) if snapshot else None
+        checked = validate(contract, batch, today=today, previous_rows=previous)
+        if not batch_checks:
+            checked.batch_failures.clear()
+    return publish(
+        source,
+        extract,
+        batch,
+        checked,
+        run_id=run_id,
+        started_at=started,
+        released_from=released_from,
+        release_note=release_note,
+    )
+
+
+def previous_snapshot_rows(source: str, contract: StreamContract) -> int | None:
+    """Rows in the last published full snapshot of this stream from this source."""
+    with warehouse.transaction() as conn:
+        row = conn.exec_driver_sql(
+            "select received from ops.batches where source = %s and feed = %s and stream = %s"
+            " and window_start is null and status = 'published' and released_from is null"
+            " order by batch_id desc limit 1",
+            (source, contract.feed, contract.name),
+        ).first()
+    return int(row[0]) if row else None
+
+
+def held_message(held: list[BatchResult]) -> str:
+    lines = [f"{len(held)} batch(es) held, nothing of them published:"]
+    for result in held:
+        lines.append(
+            f"  batch {result.batch_id} ({result.stream}, {result.source_ref}): {result.message}"
+        )
+    first = held[0].batch_id
+    lines.append(
+        f"Inspect with `leadership quarantine show {first}`; once fixed upstream, send the "
+        f"data again, or release with `leadership quarantine release {first}` (add "
+        "`--accept-batch-checks` when the batch is right as it is)."
+    )
+    return "\n".join(lines)

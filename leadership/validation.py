@@ -163,20 +163,50 @@ def _assign_ids(path: Path) -> bool:
     return changed
 
 
-def expectation_parameters(today: date) -> dict[str, Any]:
+NO_LIMIT = 10**12
+
+
+def row_count_band(previous_rows: int | None) -> tuple[int, int]:
+    """Rows a full snapshot may have given the previous one: half to double, when it means much.
+
+    No previous snapshot, a small one (under 20 rows) or an incremental extract: no band.
+    """
+    if previous_rows is None or previous_rows < 20:
+        return 0, NO_LIMIT
+    return previous_rows // 2, previous_rows * 2 + 10
+
+
+def expectation_parameters(today: date, previous_rows: int | None = None) -> dict[str, Any]:
     """Values for ``$PARAMETER`` references in the suites."""
+    low, high = row_count_band(previous_rows)
     return {
         "today": pd.Timestamp(today),
         "now": pd.Timestamp(today + timedelta(days=1), tz="UTC"),
         "horizon": pd.Timestamp(today + timedelta(days=366)),
+        "previous_rows_min": low,
+        "previous_rows_max": high,
     }
 
 
-def validate(contract: StreamContract, batch: Normalised, *, today: date) -> Validation:
-    """Run the stream's checkpoint on the typed frame and collect reasons per row."""
+def validate(
+    contract: StreamContract,
+    batch: Normalised,
+    *,
+    today: date,
+    previous_rows: int | None = None,
+) -> Validation:
+    """Run the stream's checkpoint on the typed frame and collect reasons per row.
+
+    ``previous_rows``: the size of the previous full snapshot of this stream (for the
+    row-count band); None for incremental extracts or when there is none.
+    """
     name = contract.qualified_name
     validation = Validation(reasons={k: list(v) for k, v in batch.reasons.items()}, suite=name)
     if batch.frame.empty:
+        if previous_rows and row_count_band(previous_rows)[0] > 0:
+            validation.batch_failures.append(
+                f"the batch is empty; the previous full batch had {previous_rows} rows"
+            )
         return validation
     ctx = context()
     try:
@@ -189,7 +219,7 @@ def validate(contract: StreamContract, batch: Normalised, *, today: date) -> Val
     frame = batch.frame[contract.column_names]
     result = checkpoint.run(
         batch_parameters={"dataframe": frame},
-        expectation_parameters=expectation_parameters(today),
+        expectation_parameters=expectation_parameters(today, previous_rows),
     )
     for suite_result in result.run_results.values():
         for expectation_result in suite_result.results:
@@ -218,13 +248,17 @@ def _collect(expectation_result: Any, batch: Normalised, validation: Validation)
         validation.outcomes.append(ExpectationOutcome(config.type, column, True, 0, level))
         return
     if level == "batch" or indices is None:
-        observed = result.get("observed_value")
-        message = meta.get("reason", f"{config.type} failed on {column}").format(
-            column=column, value=observed, observed=observed
-        )
+        message = _batch_message(config.type, column, kwargs, meta, result)
         validation.batch_failures.append(message)
         validation.outcomes.append(
-            ExpectationOutcome(config.type, column, False, 0, "batch", message)
+            ExpectationOutcome(
+                config.type,
+                column,
+                False,
+                int(result.get("unexpected_count") or 0),
+                "batch",
+                message,
+            )
         )
         return
     template = meta.get("reason") or f"{{column}}: {{value}} fails {config.type}"
@@ -243,6 +277,37 @@ def _collect(expectation_result: Any, batch: Normalised, validation: Validation)
         )
         counted += 1
     validation.outcomes.append(ExpectationOutcome(config.type, column, False, counted, level))
+
+
+def _batch_message(
+    expectation: str,
+    column: str | None,
+    kwargs: dict[str, Any],
+    meta: dict[str, Any],
+    result: dict[str, Any],
+) -> str:
+    """What a batch-level failure means, how far off it is, and which expectation said so."""
+    percent = result.get("unexpected_percent")
+    values = {
+        "column": column,
+        "observed": result.get("observed_value"),
+        "percent": f"{percent:.1f}%" if isinstance(percent, (int, float)) else "?",
+        "min": _shown_limit(kwargs.get("min_value")),
+        "max": _shown_limit(kwargs.get("max_value")),
+        "mostly": kwargs.get("mostly"),
+    }
+    template = meta.get("reason") or f"{expectation} failed on {column}"
+    try:
+        text = template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        text = template
+    return f"{text} [{expectation}{f' on {column}' if column else ''}]"
+
+
+def _shown_limit(value: Any) -> Any:
+    if isinstance(value, (int, float)) and value >= NO_LIMIT:
+        return "no limit"
+    return value
 
 
 def _columns_of(kwargs: dict[str, Any]) -> list[str]:

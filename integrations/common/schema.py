@@ -75,6 +75,9 @@ class Extract:
     source gave them: strings from a CSV, JSON scalars from an API); keys that
     are not in the contract are kept and reported as schema drift.
     ``bookmark`` is the incremental state to save *with* this batch, never before.
+    ``problem`` says why the batch as a whole cannot be trusted (a file that is not
+    UTF-8, not CSV, ...): the platform then holds it, every record quarantined with
+    that reason, nothing published, nothing lost.
     """
 
     contract: StreamContract
@@ -84,6 +87,7 @@ class Extract:
     window_start: datetime | None = None
     window_end: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    problem: str | None = None
 
 
 class ExtractError(RuntimeError):

@@ -67,7 +67,9 @@ def test_every_sync_publishes_its_feeds_assets_and_the_build_listens(dagbag) -> 
             published |= outlets
     assert published == {f"raw.{name}" for name in CONTRACTS} == scheduled_on
     assert {o.name for t in dagbag.dags["hr_sync"].tasks for o in t.outlets} == {
-        "raw.hr__workers", "raw.hr__job_history"}
+        "raw.hr__workers",
+        "raw.hr__job_history",
+    }
 
 
 def test_warehouse_build_renders_every_dbt_model(dagbag) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from leadership.sync import SyncError, sync
+from leadership.sync import BatchHeld, SyncError, sync
 from simulator.hr_drop import snapshot_rows, write_hr_drop
 from simulator.institution import generate
 
@@ -125,13 +125,16 @@ def test_unknown_columns_are_kept_and_reported_missing_required_ones_quarantine(
         "W1,Ada,Ng,ada@example-health.org,Surgery,General Surgery,,B-17\n"
     )
 
-    (result,) = sync("hr_csv", path=tmp_path, streams=["workers"])
+    with pytest.raises(BatchHeld) as held:
+        sync("hr_csv", path=tmp_path, streams=["workers"])
 
-    assert (result.published, result.quarantined) == (0, 1)
+    (result,) = held.value.held
+    assert (result.published, result.quarantined, result.status) == (0, 1, "held")
+    assert "hire_date is missing in 100.0% of rows" in result.message
     assert "unknown columns kept in _extra: badge_number" in result.message
     assert "columns missing from the source: hire_date, termination_date" in result.message
     (reasons,) = sql("select reasons from quarantine.hr__workers")[0]
-    assert reasons == ["hire_date: missing"]
+    assert reasons[1:] == ["hire_date: missing"]
     (record,) = sql("select record from quarantine.hr__workers")[0]
     assert record["badge_number"] == "B-17"
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from integrations.common.connection import get_connection
-from leadership.sync import sync
+from leadership.sync import BatchHeld, sync
 from tests.integrations.conftest import raw_content
 
 
@@ -103,10 +103,15 @@ def test_a_missing_required_field_quarantines_with_the_reason(
     tiny_simulator, warehouse_url, sql, drift
 ):
     tiny_simulator.servers["canvas"].inject(drift, times=None)
-    (result,) = sync("canvas", streams=["submissions"])
+    with pytest.raises(BatchHeld) as held:
+        sync("canvas", streams=["submissions"])
+    (result,) = held.value.held
     assert result.published == 0 and result.quarantined == result.received > 0
-    reasons = {r[0][0] for r in sql("select reasons from quarantine.lms__submissions")}
-    assert reasons == {"assignment_id: missing"}
+    assert "assignment_id is missing in 100.0% of rows" in str(held.value)
+    assert "leadership quarantine release" in str(held.value)
+    for (reasons,) in sql("select reasons from quarantine.lms__submissions"):
+        assert reasons[0].startswith("batch held: assignment_id is missing")
+        assert reasons[1:] == ["assignment_id: missing"]
 
 
 def test_connection_works_as_an_airflow_uri_too(
