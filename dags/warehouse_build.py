@@ -8,6 +8,9 @@ day the run was queued.
 
 - Owner: data engineering.
 - Schedule: any `raw.*` Asset update (see the sync DAGs).
+- `source_freshness` checks each feed against its cadence (HR, LMS and surveys: warn
+  after 2 days, error after 7; calendar: warn after 12 hours, error after 2 days); it
+  runs beside the build, so a stale feed alerts without blocking the marts.
 - When it fails: the failing task is the failing model or test; its log has dbt's
   message. Reproduce outside Airflow with `leadership dbt build --select <model>`.
   If this DAG fails to import, run `leadership dbt parse` (Cosmos reads the manifest).
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 from functools import reduce
 
-from airflow.sdk import Param, dag
+from airflow.sdk import Param, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -53,6 +56,14 @@ RAW_ASSETS = [raw_asset(contract) for contract in CONTRACTS.values()]
     },
 )
 def warehouse_build() -> None:
+    @task
+    def source_freshness() -> str:
+        """dbt source freshness per feed; runs beside the build so staleness alerts, not blocks."""
+        from leadership.dbt import source_freshness as check
+
+        return check()
+
+    source_freshness()
     DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(

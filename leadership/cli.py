@@ -140,6 +140,68 @@ def cmd_expectations(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    import json
+
+    from leadership import quarantine
+    from leadership.spreadsheet import terminal_safe
+
+    if args.action == "list":
+        found = quarantine.waiting(limit=args.limit)
+        if not found:
+            _say("nothing waits in quarantine")
+            return 0
+        _say(
+            f"{'batch':>6} {'status':<9} {'source':<12} {'stream':<30} {'waiting':>7}  first reason"
+        )
+        for w in found:
+            _say(
+                f"{w.batch_id:>6} {w.status:<9} {w.source:<12} {w.stream:<30} {w.waiting:>7}  "
+                f"{terminal_safe(w.first_reason or '')[:90]}"
+            )
+        _say(
+            "\n`leadership quarantine show BATCH` for the rows; "
+            "`leadership quarantine release BATCH` after the fix."
+        )
+    elif args.action == "show":
+        _require_batch(args)
+        info = quarantine.batch(args.batch)
+        _say(
+            f"batch {info['batch_id']}: {info['feed']}__{info['stream']} from {info['source']} "
+            f"({info['source_ref']}), {info['status']}; received {info['received']}, "
+            f"published {info['published']}, quarantined {info['quarantined']}"
+        )
+        if info["message"]:
+            _say(f"message: {terminal_safe(info['message'])}")
+        for row in quarantine.rows(args.batch, limit=args.limit, unreleased_only=False):
+            state = (
+                f" (released into batch {row['released_batch_id']})" if row["released_at"] else ""
+            )
+            _say(f"\nrow {row['row_number']}{state}:")
+            for reason in row["reasons"]:
+                _say(f"  - {terminal_safe(reason)}")
+            _say(f"  record: {terminal_safe(json.dumps(row['record'], ensure_ascii=False))[:400]}")
+    elif args.action == "release":
+        _require_batch(args)
+        result = quarantine.release(
+            args.batch, accept_batch_checks=args.accept_batch_checks, note=args.note
+        )
+        _say(result.summary())
+        if result.quarantined:
+            _say(
+                f"{result.quarantined} row(s) still fail: "
+                f"`leadership quarantine show {result.batch_id}`"
+            )
+    elif args.action == "docs":
+        _say(f"Data Docs: {quarantine.build_docs()}")
+    return 0
+
+
+def _require_batch(args: argparse.Namespace) -> None:
+    if args.batch is None:
+        raise SystemExit(f"error: `leadership quarantine {args.action}` needs a batch id")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadership", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"leadership {__version__}")
@@ -185,6 +247,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plant-bad-rows", action="store_true")
     p.set_defaults(func=cmd_simulate)
 
+    p = sub.add_parser("quarantine", help="inspect and release quarantined rows and held batches")
+    p.add_argument("action", choices=["list", "show", "release", "docs"])
+    p.add_argument("batch", nargs="?", type=int, help="batch id (show, release)")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument(
+        "--accept-batch-checks",
+        action="store_true",
+        help="release: the batch is right as it is; skip batch-level expectations",
+    )
+    p.add_argument("--note", help="release: why (kept in ops.batches.release_note)")
+    p.set_defaults(func=cmd_quarantine)
+
     p = sub.add_parser("expectations", help="GX project upkeep")
     p.add_argument("action", choices=["scaffold"])
     p.set_defaults(func=cmd_expectations)
@@ -202,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from integrations.common.schema import ExtractError
     from leadership.dbt import DbtError
     from leadership.local_airflow import AirflowRunError
+    from leadership.quarantine import QuarantineError
     from leadership.sync import SyncError
     from leadership.validation import ValidationSetupError
     from leadership.warehouse import WarehouseError
@@ -215,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         AirflowRunError,
         ValidationSetupError,
         WarehouseError,
+        QuarantineError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

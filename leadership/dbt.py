@@ -107,6 +107,28 @@ def _is_progress_line(line: str) -> bool:
     )
 
 
+def source_freshness(progress: Callable[[str], None] | None = None) -> str:
+    """``dbt source freshness`` for the feeds that have published data.
+
+    Feeds an institution does not use (no batch yet) are left out instead of being
+    reported stale forever. Raises DbtError when a feed is past its error threshold.
+    """
+    from leadership import warehouse
+
+    with warehouse.transaction() as conn:
+        feeds = sorted(
+            conn.exec_driver_sql(
+                "select distinct feed from ops.batches where published > 0"
+            ).scalars()
+        )
+    if not feeds:
+        return "no feed has published data yet: nothing to check"
+    return run_dbt(
+        ["source", "freshness", "--select", *[f"source:{feed}" for feed in feeds]],
+        progress=progress,
+    )
+
+
 def parse() -> Path:
     """Write ``dbt/target/manifest.json`` (Cosmos renders the build DAG from it)."""
     run_dbt(["parse", "--quiet"], connect=False)
