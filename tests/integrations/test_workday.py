@@ -132,6 +132,12 @@ def test_the_second_sync_asks_only_for_changed_workers(
     ) == [("division_chief", promotion.title)]
 
 
+def test_nothing_changed_gives_empty_batches_without_a_drift_alarm(tiny_simulator, warehouse_url):
+    sync("workday")
+    results = sync("workday")
+    assert [(r.received, r.status, r.message) for r in results] == [(0, "published", "")] * 2
+
+
 def test_a_full_refresh_ignores_the_bookmark(tiny_simulator, warehouse_url):
     sync("workday")
     sync("workday", full_refresh=True)
