@@ -118,7 +118,8 @@ def normalise(contract: StreamContract, records: Sequence[Mapping[str, Any]]) ->
         frame=pd.DataFrame(index=source.index),
         records=rows,
         extra_columns=[c for c in seen if c not in known and not str(c).startswith("_")],
-        missing_columns=[c for c in contract.column_names if c not in seen],
+        # An empty batch (nothing changed since the bookmark) says nothing about columns.
+        missing_columns=[c for c in contract.column_names if c not in seen] if rows else [],
     )
     for column in contract.columns:
         if column.name not in source.columns:

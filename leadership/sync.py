@@ -21,6 +21,7 @@ from integrations.common.connection import get_connection
 from integrations.common.connector import Connector
 from integrations.common.schema import Extract, ExtractError, StreamContract
 from integrations.file_drop import FileDrop, LocalFolder
+from integrations.workday import Workday
 from leadership import references, warehouse
 from leadership.config import drop_dir
 from leadership.loading import BatchResult, publish
@@ -61,6 +62,7 @@ def _from_connection(conn_id: str, factory: Callable[..., Connector]) -> Callabl
 SOURCES: dict[str, Callable[..., Connector]] = {
     "hr_csv": _file_drop("hr"),
     "canvas": _from_connection("canvas_default", Canvas.from_connection),
+    "workday": _from_connection("workday_default", Workday.from_connection),
 }
 
 

@@ -97,6 +97,11 @@ def test_unknown_columns_are_kept_and_missing_ones_reported() -> None:
     assert batch.frame["_extra"].tolist() == ['{"badge": "B-7"}', None]
 
 
+def test_an_empty_batch_reports_no_missing_columns() -> None:
+    batch = normalise(CONTRACT, [])
+    assert batch.missing_columns == [] and batch.extra_columns == []
+
+
 def test_values_beyond_the_header_are_a_reason() -> None:
     batch = normalise(CONTRACT, [{"id": "a", "_overflow": ["x", "y"]}])
     assert batch.reasons == {0: ["row has 2 more value(s) than the header has columns"]}
