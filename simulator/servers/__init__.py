@@ -15,10 +15,14 @@ from typing import Any
 from simulator.program import Program
 from simulator.servers.base import SimServer
 from simulator.servers.canvas import CanvasServer
+from simulator.servers.qualtrics import QualtricsServer
+from simulator.servers.redcap import RedcapServer
 
 # source name (as `leadership sync <source>` knows it) -> server factory
 SERVERS: dict[str, Callable[[Program], SimServer]] = {
     "canvas": CanvasServer,
+    "redcap": RedcapServer,
+    "qualtrics": QualtricsServer,
 }
 
 
