@@ -49,8 +49,12 @@ class QualtricsClient:
         """The ``result`` of Qualtrics' ``{result, meta}`` envelope."""
         body = self.http.request(method, path, **kwargs).parsed  # type: ignore[attr-defined]
         if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
-            error = ((body or {}).get("meta") or {}).get("error") if isinstance(body, dict) else None
-            raise ExtractError(f"qualtrics {method} {path}: no result in the answer ({error or body!r:.200})")
+            error = (
+                ((body or {}).get("meta") or {}).get("error") if isinstance(body, dict) else None
+            )
+            raise ExtractError(
+                f"qualtrics {method} {path}: no result in the answer ({error or body!r:.200})"
+            )
         return body["result"]
 
     def definition(self, survey_id: str) -> dict[str, Any]:
@@ -64,7 +68,9 @@ class QualtricsClient:
         path = f"surveys/{survey_id}/export-responses"
         progress_id = self.result("POST", path, json_body=body).get("progressId")
         if not progress_id:
-            raise ExtractError(f"qualtrics survey {survey_id}: the export started without a progressId")
+            raise ExtractError(
+                f"qualtrics survey {survey_id}: the export started without a progressId"
+            )
         file_id = self._wait(survey_id, f"{path}/{progress_id}", progress_id)
         archive = self.http.request("GET", f"{path}/{file_id}/file", expect="bytes").content
         return _responses(archive, survey_id)
@@ -175,7 +181,9 @@ class Qualtrics:
         unfinished = [r for r in responses if not is_finished(r)]
         records = [rec for r in responses if is_finished(r) for rec in mapper.records(r)]
         notes = (
-            [f"{len(unfinished)} unfinished response(s) left for a later sync"] if unfinished else []
+            [f"{len(unfinished)} unfinished response(s) left for a later sync"]
+            if unfinished
+            else []
         )
         yield Extract(
             contract=contract,

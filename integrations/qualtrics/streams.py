@@ -83,7 +83,9 @@ def value_keys(definition: Mapping[str, Any]) -> dict[str, Column]:
         elif qtype == "MC":
             naming = q.get("VariableNaming") or {}
             recode = q.get("RecodeValues") or {}
-            codes = {str(recode.get(cid, cid)): str(naming[cid]) for cid in choices if cid in naming}
+            codes = {
+                str(recode.get(cid, cid)): str(naming[cid]) for cid in choices if cid in naming
+            }
             keys[qid] = Column(tag, "choice", q.get("Selector") in MULTI_ANSWER, codes)
         else:  # TE and the rest: free text, exported as <QID>_TEXT
             keys[f"{qid}_TEXT"] = Column(tag, "text")

@@ -140,7 +140,9 @@ class Redcap:
                 params.append(("dateRangeBegin", self.server_time(since)))
             rows = self.client.export(params)
             field = self.dictionary().record_id_field
-            self._record_ids[since] = list(dict.fromkeys(str(r[field]) for r in rows if r.get(field)))
+            self._record_ids[since] = list(
+                dict.fromkeys(str(r[field]) for r in rows if r.get(field))
+            )
         return self._record_ids[since]
 
     def server_time(self, iso: str) -> str:

@@ -194,7 +194,9 @@ class FormMapper:
         for column, name in self.spec.fields.items():
             if name in row:  # absent: renamed or removed in REDCap; the platform reports it
                 value = row[name]
-                record[column] = self.decoders[name].get(value, value) if name in self.decoders else value
+                record[column] = (
+                    self.decoders[name].get(value, value) if name in self.decoders else value
+                )
         checkbox_columns: set[str] = set()
         for column, name in self.spec.checkboxes.items():
             prefix = f"{name}___"

@@ -119,7 +119,12 @@ QUESTIONS: dict[str, list[dict[str, Any]]] = {
     ],
     "activity_logs": [
         _te("mentee_id", "Mentee's worker id"),
-        _mc("activity_type", "Activity", [t.replace("_", " ") for t in ACTIVITY_TYPES], ACTIVITY_TYPES),
+        _mc(
+            "activity_type",
+            "Activity",
+            [t.replace("_", " ") for t in ACTIVITY_TYPES],
+            ACTIVITY_TYPES,
+        ),
         _te("activity_date", "Date (YYYY-MM-DD)"),
         _te("minutes", "Minutes"),
         _te("notes", "Notes"),
@@ -130,8 +135,12 @@ QUESTIONS: dict[str, list[dict[str, Any]]] = {
         _te("signed_on", "Signed on (YYYY-MM-DD)"),
         _te("start_date", "Start (YYYY-MM-DD)"),
         _te("end_date", "End (YYYY-MM-DD)"),
-        _mc("status", "Status", ["Draft", "Active", "Completed", "Terminated"],
-            ["draft", "active", "completed", "terminated"]),
+        _mc(
+            "status",
+            "Status",
+            ["Draft", "Active", "Completed", "Terminated"],
+            ["draft", "active", "completed", "terminated"],
+        ),
     ],
     "contract_deliverables": [
         _te("description", "Deliverable"),
@@ -140,8 +149,13 @@ QUESTIONS: dict[str, list[dict[str, Any]]] = {
     ],
     "career_interests": [
         _mc("respondent_role", "I answer as a", ["Mentee", "Mentor"], ["mentee", "mentor"]),
-        _mc("tags", "Interests / expertise", [t.replace("_", " ") for t in INTEREST_TAGS],
-            INTEREST_TAGS, multi=True),
+        _mc(
+            "tags",
+            "Interests / expertise",
+            [t.replace("_", " ") for t in INTEREST_TAGS],
+            INTEREST_TAGS,
+            multi=True,
+        ),
         _te("capacity", "How many mentees can you take?"),
     ],
 }
@@ -202,7 +216,9 @@ class QualtricsServer(SimServer):
         )
 
     def throttle_response(self, fault: Fault) -> Response:
-        response = self._error(429, "429 - Too Many Requests", "TOO_MANY_REQUESTS", "Too many requests")
+        response = self._error(
+            429, "429 - Too Many Requests", "TOO_MANY_REQUESTS", "Too many requests"
+        )
         response.headers["Retry-After"] = str(fault.retry_after)
         return response
 
@@ -235,7 +251,9 @@ class QualtricsServer(SimServer):
         return next((s for s, sid in SURVEY_IDS.items() if sid == survey_id), None)
 
     def _not_found(self, what: str) -> Response:
-        return self._error(404, "404 - Not Found", "GS_1", f"The requested {what} could not be found.")
+        return self._error(
+            404, "404 - Not Found", "GS_1", f"The requested {what} could not be found."
+        )
 
     def _definition(self, stream: str) -> dict[str, Any]:
         questions = {}
@@ -350,7 +368,9 @@ class QualtricsServer(SimServer):
             else:
                 values[qid] = choice_of.get(str(value), value)
                 labels[qid] = q["Choices"][str(values[qid])]["Display"]
-        return self._drift(stream, {"responseId": sub.response_id, "values": values, "labels": labels})
+        return self._drift(
+            stream, {"responseId": sub.response_id, "values": values, "labels": labels}
+        )
 
     def _drift(self, stream: str, response: dict[str, Any]) -> dict[str, Any]:
         values = response["values"]

@@ -40,7 +40,10 @@ SERVER_TZ = ZoneInfo("America/Chicago")
 REDCAP_TIME = "%Y-%m-%d %H:%M:%S"
 NO_PERMISSION = "You do not have permissions to use the API"
 
-LIKERT = "1, Strongly disagree | 2, Disagree | 3, Neither agree nor disagree | 4, Agree | 5, Strongly agree"
+LIKERT = (
+    "1, Strongly disagree | 2, Disagree | 3, Neither agree nor disagree | 4, Agree"
+    " | 5, Strongly agree"
+)
 RATING = "1, Very dissatisfied | 2, Dissatisfied | 3, Neutral | 4, Satisfied | 5, Very satisfied"
 
 
@@ -67,7 +70,14 @@ FIELDS: dict[str, list[tuple[str, str, str, str, str, str | None]]] = {
         ("conf_response_id", "text", "Response id (@HIDDEN)", "", "", "response_id"),
         ("conf_quarter", "text", "Quarter (@HIDDEN)", "", "", "quarter"),
         *[
-            (item, "radio", f"I am confident in my {dim.replace('_', ' ')} ({item})", LIKERT, "", None)
+            (
+                item,
+                "radio",
+                f"I am confident in my {dim.replace('_', ' ')} ({item})",
+                LIKERT,
+                "",
+                None,
+            )
             for item, dim in CONFIDENCE_ITEMS.items()
         ],
     ],
@@ -105,7 +115,14 @@ FIELDS: dict[str, list[tuple[str, str, str, str, str, str | None]]] = {
     ],
     "career_interests": [
         ("ci_response_id", "text", "Response id (@HIDDEN)", "", "", "response_id"),
-        ("ci_role", "radio", "I answer as a", _choices(["mentee", "mentor"]), "", "respondent_role"),
+        (
+            "ci_role",
+            "radio",
+            "I answer as a",
+            _choices(["mentee", "mentor"]),
+            "",
+            "respondent_role",
+        ),
         ("ci_tags", "checkbox", "Interests / expertise", _choices(INTEREST_TAGS), "", "tags"),
         ("ci_capacity", "text", "Mentees I can take", "", "integer", "capacity"),
     ],
@@ -246,7 +263,9 @@ class RedcapServer(SimServer):
             return Response.json(self._metadata())
         if content == "record" and request.arg("action", "export") == "export":
             return self._export(request)
-        return Response.json({"error": f"The value of the parameter \"content\" ({content}) is not valid"}, 400)
+        return Response.json(
+            {"error": f'The value of the parameter "content" ({content}) is not valid'}, 400
+        )
 
     def _metadata(self) -> list[dict[str, str]]:
         rows = []
@@ -255,7 +274,9 @@ class RedcapServer(SimServer):
             rows += mine if form == "physician" else self._drift_metadata(form, mine)
         return rows
 
-    def _meta(self, name: str, form: str, ftype: str, label: str, choices: str = "", validation: str = "") -> dict[str, str]:
+    def _meta(
+        self, name: str, form: str, ftype: str, label: str, choices: str = "", validation: str = ""
+    ) -> dict[str, str]:
         return {
             "field_name": name,
             "form_name": form,
@@ -272,7 +293,9 @@ class RedcapServer(SimServer):
             "required_field": "",
             "custom_alignment": "",
             "question_number": "",
-            "matrix_group_name": "confidence" if form == "confidence_survey" and ftype == "radio" else "",
+            "matrix_group_name": "confidence"
+            if form == "confidence_survey" and ftype == "radio"
+            else "",
             "matrix_ranking": "",
             "field_annotation": "@HIDDEN" if "@HIDDEN" in label else "",
         }
@@ -301,7 +324,10 @@ class RedcapServer(SimServer):
         unknown = [f for f in forms if f not in FIELDS]
         if unknown:
             return Response.json(
-                {"error": f"The following values in the parameter \"forms\" are not valid: '{', '.join(unknown)}'"},
+                {
+                    "error": 'The following values in the parameter "forms" are not valid: '
+                    f"'{', '.join(unknown)}'"
+                },
                 400,
             )
         try:
@@ -384,5 +410,5 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
         return datetime.strptime(value, REDCAP_TIME).replace(tzinfo=SERVER_TZ)
     except ValueError:
         raise ValueError(
-            f"The value of the parameter \"{name}\" is not a valid date/time (YYYY-MM-DD HH:MM:SS)"
+            f'The value of the parameter "{name}" is not a valid date/time (YYYY-MM-DD HH:MM:SS)'
         ) from None

@@ -73,8 +73,7 @@ class ChangeClock:
         self._snapshot = snapshot
         self._lock = threading.Lock()
         self._seen: dict[Any, tuple[str, datetime]] = {
-            key: (fingerprint(content), first)
-            for key, (first, content) in snapshot().items()
+            key: (fingerprint(content), first) for key, (first, content) in snapshot().items()
         }
 
     def modified(self) -> dict[Any, datetime]:
