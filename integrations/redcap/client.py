@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -97,6 +98,12 @@ class Redcap:
     ) -> None:
         if batch_size < 1:
             raise ExtractError(f"redcap batch_size must be at least 1, not {batch_size}")
+        unknown = sorted(set(instruments or {}) - set(FORMS))
+        if unknown:
+            raise ExtractError(
+                f"redcap: the connection extra 'instruments' names unknown streams {unknown}; "
+                f"known: {', '.join(FORMS)}"
+            )
         self.client = client
         self.batch_size = batch_size
         self.instruments = {s: spec.instrument for s, spec in FORMS.items()} | (instruments or {})
@@ -115,10 +122,13 @@ class Redcap:
     def from_connection(cls, conn: ConnectionSettings, **_: Any) -> Redcap:
         conn.require("host", "password")
         client = RedcapClient(conn.base_url(), conn.password, **conn.http_options())
+        instruments = conn.extra.get("instruments") or {}
+        if isinstance(instruments, str):
+            instruments = json.loads(instruments)  # URI-style connections carry the extra as text
         return cls(
             client,
             batch_size=int(conn.extra.get("batch_size", DEFAULT_BATCH_SIZE)),
-            instruments=dict(conn.extra.get("instruments") or {}),
+            instruments=dict(instruments),
             timezone=str(conn.extra.get("timezone") or "UTC"),
         )
 

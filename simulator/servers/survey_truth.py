@@ -82,8 +82,8 @@ class ChangeClock:
         with self._lock:
             current = self._snapshot()
             for key, (_, content) in current.items():
-                print_ = fingerprint(content)
+                digest = fingerprint(content)
                 seen = self._seen.get(key)
-                if seen is None or seen[0] != print_:
-                    self._seen[key] = (print_, now)
+                if seen is None or seen[0] != digest:
+                    self._seen[key] = (digest, now)
             return {key: self._seen[key][1] for key in current}

@@ -157,3 +157,12 @@ def test_the_token_never_reaches_a_log_line(tiny_simulator, warehouse_url, caplo
     sync("redcap", streams=["career_interests"])
     assert "redcap POST" in caplog.text
     assert token not in caplog.text
+
+
+def test_an_instrument_missing_from_the_project_fails_clearly(
+    tiny_simulator, warehouse_url, sql, monkeypatch
+):
+    set_extra(tiny_simulator, monkeypatch, extra={"instruments": {"activity_logs": "mentor_log"}})
+    with pytest.raises(SyncError, match="has no instrument 'mentor_log' for activity_logs"):
+        sync("redcap", streams=["activity_logs"])
+    assert sql("select count(*) from ops.batches") == [(0,)]
