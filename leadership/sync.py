@@ -21,6 +21,8 @@ from integrations.common.connection import get_connection
 from integrations.common.connector import Connector
 from integrations.common.schema import Extract, ExtractError, StreamContract
 from integrations.file_drop import FileDrop, LocalFolder
+from integrations.qualtrics import Qualtrics
+from integrations.redcap import Redcap
 from integrations.workday import Workday
 from leadership import references, warehouse
 from leadership.config import drop_dir
@@ -63,6 +65,8 @@ SOURCES: dict[str, Callable[..., Connector]] = {
     "hr_csv": _file_drop("hr"),
     "canvas": _from_connection("canvas_default", Canvas.from_connection),
     "workday": _from_connection("workday_default", Workday.from_connection),
+    "redcap": _from_connection("redcap_default", Redcap.from_connection),
+    "qualtrics": _from_connection("qualtrics_default", Qualtrics.from_connection),
 }
 
 

@@ -15,12 +15,16 @@ from typing import Any
 from simulator.program import Program
 from simulator.servers.base import SimServer
 from simulator.servers.canvas import CanvasServer
+from simulator.servers.qualtrics import QualtricsServer
+from simulator.servers.redcap import RedcapServer
 from simulator.servers.workday import WorkdayServer
 
 # source name (as `leadership sync <source>` knows it) -> server factory
 SERVERS: dict[str, Callable[[Program], SimServer]] = {
     "canvas": CanvasServer,
     "workday": WorkdayServer,
+    "redcap": RedcapServer,
+    "qualtrics": QualtricsServer,
 }
 
 

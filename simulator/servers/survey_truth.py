@@ -1,0 +1,89 @@
+"""What the survey simulators (REDCap, Qualtrics) share: submissions, and when each changed.
+
+``program.surveys`` holds one vendor-neutral row per contract row; a confidence
+survey response is thirteen of them (one per Likert item). :func:`submissions`
+regroups them into what a respondent actually submitted: one form instance
+(REDCap) or one response (Qualtrics), with the Likert answers under ``answers``.
+
+Vendors filter incremental exports by when data was created or modified, so the
+servers need that time. :class:`ChangeClock` fingerprints the truth on every
+request: a key seen for the first time when the server starts takes its own
+submission time; a key that appears or changes while the server runs takes the
+server's clock. A test that edits ``program.surveys`` between two syncs thereby
+makes exactly that record "modified now".
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from simulator.program import Program
+
+CONFIDENCE = "confidence_answers"
+
+
+@dataclass
+class Submission:
+    stream: str
+    record_id: str  # whose record it is (the respondent, or the mentor for mentor forms)
+    response_id: str
+    submitted_at: datetime
+    fields: dict[str, Any]  # contract columns; confidence: response-level ones + ``answers``
+
+
+def submissions(program: Program) -> list[Submission]:
+    """The program's survey rows as submissions, in program order."""
+    out: list[Submission] = []
+    confidence: dict[str, Submission] = {}
+    for row in program.surveys:
+        if row.stream != CONFIDENCE:
+            out.append(
+                Submission(row.stream, row.record_id, row.response_id, row.submitted_at, row.fields)
+            )
+            continue
+        sub = confidence.get(row.response_id)
+        if sub is None:
+            fields = {k: v for k, v in row.fields.items() if k not in ("item_id", "answer")}
+            sub = Submission(
+                row.stream, row.record_id, row.response_id, row.submitted_at, {**fields}
+            )
+            sub.fields["answers"] = {}
+            confidence[row.response_id] = sub
+            out.append(sub)
+        sub.fields["answers"][row.fields["item_id"]] = row.fields["answer"]
+    return out
+
+
+def fingerprint(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+class ChangeClock:
+    """Last created-or-modified time per key, found by fingerprinting the truth.
+
+    ``snapshot`` returns ``{key: (time the key was first submitted, content)}``.
+    """
+
+    def __init__(self, snapshot: Callable[[], dict[Any, tuple[datetime, Any]]]) -> None:
+        self._snapshot = snapshot
+        self._lock = threading.Lock()
+        self._seen: dict[Any, tuple[str, datetime]] = {
+            key: (fingerprint(content), first) for key, (first, content) in snapshot().items()
+        }
+
+    def modified(self) -> dict[Any, datetime]:
+        """Every key's last change, after noticing edits made since the last call."""
+        now = datetime.now(UTC).replace(microsecond=0)
+        with self._lock:
+            current = self._snapshot()
+            for key, (_, content) in current.items():
+                digest = fingerprint(content)
+                seen = self._seen.get(key)
+                if seen is None or seen[0] != digest:
+                    self._seen[key] = (digest, now)
+            return {key: self._seen[key][1] for key in current}
