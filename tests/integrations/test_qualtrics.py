@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from leadership.sync import SyncError, sync
+from leadership.sync import BatchHeld, SyncError, sync
 from simulator.servers.qualtrics import SURVEY_IDS
 from tests.integrations.survey_rows import SURVEY_STREAMS, truth_rows, warehouse_rows
 
@@ -110,10 +110,13 @@ def test_a_missing_required_field_quarantines_with_the_reason(
     tiny_simulator, warehouse_url, sql, drift, stream, reason
 ):
     tiny_simulator.servers["qualtrics"].inject(drift, times=None)
-    (result,) = sync("qualtrics", streams=[stream])
+    with pytest.raises(BatchHeld) as held:
+        sync("qualtrics", streams=[stream])
+    (result,) = held.value.held
     assert result.published == 0 and result.quarantined == result.received > 0
     rows = sql(f"select record, reasons from quarantine.surveys__{stream}")
-    assert {tuple(r[1]) for r in rows} == {(reason,)}
+    assert {tuple(r[1][1:]) for r in rows} == {(reason,)}
+    assert all(r[1][0].startswith("batch held: ") for r in rows)
     if drift == "drift_renamed":
         renamed = "worker_id_v2" if stream == "confidence_answers" else "contract_id_v2"
         assert all(r[0][renamed] for r in rows)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadership.sync import SyncError, sync
+from leadership.sync import BatchHeld, SyncError, sync
 from tests.integrations.survey_rows import SURVEY_STREAMS, truth_rows, warehouse_rows
 
 CONN = "AIRFLOW_CONN_REDCAP_DEFAULT"
@@ -126,11 +126,15 @@ def test_a_missing_required_field_quarantines_with_the_reason(
     tiny_simulator, warehouse_url, sql, drift
 ):
     tiny_simulator.servers["redcap"].inject(drift, times=None)
-    (result,) = sync("redcap", streams=["satisfaction_ratings"])
+    with pytest.raises(BatchHeld) as held:
+        sync("redcap", streams=["satisfaction_ratings"])
+    (result,) = held.value.held
     assert result.published == 0 and result.quarantined == result.received > 0
     assert "columns missing from the source: mentor_id" in result.message
+    assert "mentor_id is missing in 100.0% of rows" in result.message
     rows = sql("select record, reasons from quarantine.surveys__satisfaction_ratings")
-    assert {tuple(r[1]) for r in rows} == {("mentor_id: missing (a rating must name its mentor)",)}
+    assert {tuple(r[1][1:]) for r in rows} == {
+        ("mentor_id: missing (a rating must name its mentor)",)}
     if drift == "drift_renamed":
         assert all(r[0]["sat_mentor_id_v2"] for r in rows)  # the renamed field rode along
 

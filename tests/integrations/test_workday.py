@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from leadership.sync import SyncError, sync
+from leadership.sync import BatchHeld, SyncError, sync
 from simulator.hr_drop import snapshot_rows, write_hr_drop
 from simulator.institution import Role
 from tests.integrations.conftest import raw_content
@@ -162,10 +162,13 @@ def test_a_missing_worker_id_column_quarantines_with_the_reason(
     tiny_simulator, warehouse_url, sql, drift
 ):
     tiny_simulator.servers["workday"].inject(drift, times=None)
-    results = {r.stream: r for r in sync("workday")}
+    with pytest.raises(BatchHeld) as held:
+        sync("workday")
+    results = {r.stream: r for r in held.value.held}
     for stream in ("hr__workers", "hr__job_history"):
         result = results[stream]
         assert result.published == 0 and result.quarantined == result.received > 0
+        assert "worker_id is missing in 100.0% of rows" in result.message
         reasons = [r[0] for r in sql(f"select reasons from quarantine.{stream}")]
         assert all(any(r.startswith("worker_id: missing") for r in rs) for rs in reasons)
     if drift == "drift_renamed":
