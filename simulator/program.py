@@ -55,6 +55,9 @@ INTEREST_TAGS = [
     "global_health",
 ]
 
+# Every pod capstone's rubric totals 10 points (criteria maxima).
+RUBRIC_SHAPES = [(4.0, 3.0, 3.0), (3.0, 3.0, 2.0, 2.0)]
+
 ACTIVITY_TYPES = ["leadership_exposure", "meeting", "shadowing", "project_review"]
 TIERS = ["peer", "attending", "chair_sponsor"]
 
@@ -168,6 +171,10 @@ class Program:
     mentors: list[Person] = field(default_factory=list)
     calendars: dict[str, list[BusyEvent]] = field(default_factory=dict)
     surveys: list[SurveyRecord] = field(default_factory=list)
+    # Residents whose readiness is planted exactly (tests check the marts against it):
+    # worker id -> the LRS the platform must compute for the last quarter (None:
+    # fewer than three dimensions, so "insufficient data").
+    planted_lrs: dict[str, float | None] = field(default_factory=dict)
 
     def survey_rows(self, stream: str) -> list[SurveyRecord]:
         return [s for s in self.surveys if s.stream == stream]
@@ -187,10 +194,92 @@ def generate_program(inst: Institution) -> Program:
     program.mentors = faculty + peers
     for i, person in enumerate(inst.people):
         program.canvas_user_ids[person.worker_id] = 5000 + i
-    _lms(program, rng, trainees)
+    planted = _choose_planted(inst)
+    ordinary = [p for p in trainees if p.worker_id not in planted]
+    _lms(program, rng, ordinary)
     _calendars(program, rng)
-    _surveys(program, rng, trainees, faculty, peers)
+    _surveys(program, rng, ordinary, faculty, [p for p in peers if p.worker_id not in planted])
+    _plant_readiness(program, planted)
     return program
+
+
+# (pods with a graded capstone in the last quarter, rubric points out of 10) per planted resident
+PLANTED = [
+    (("strategic_thinking", "financial_stewardship", "governance"), 6.99, 69.9),
+    (("strategic_thinking", "financial_stewardship", "governance"), 7.0, 70.0),
+    (("strategic_thinking", "financial_stewardship"), 8.0, None),
+]
+
+
+def _choose_planted(inst: Institution) -> dict[str, tuple[tuple[str, ...], float, float | None]]:
+    """Three active PGY-2 internal-medicine residents, always the same ones for a seed."""
+    day = inst.as_of
+    candidates = [
+        p
+        for p in inst.people
+        if _role(p, day) == "resident"
+        and p.role_on(day).pgy_level == 2
+        and p.department == "Internal Medicine"
+        and _active(p, day)
+    ]
+    return {p.worker_id: plan for p, plan in zip(candidates, PLANTED, strict=False)}
+
+
+def _plant_readiness(
+    program: Program, planted: dict[str, tuple[tuple[str, ...], float, float | None]]
+) -> None:
+    """Graded pod capstones in the last quarter and nothing else: the LRS is known exactly.
+
+    Each planted pod maps to one LRS dimension, and its rubric score (points / 10 * 100)
+    is that dimension's only evidence, so the LRS is the mean of those scores; with
+    two pods the resident has two dimensions: insufficient data.
+    """
+    quarter = program.quarters[-1]
+    q_start, _ = quarter_bounds(quarter)
+    next_id = iter(range(8_000_000, 9_000_000))
+    for worker_id, (pods, points, expected) in planted.items():
+        program.planted_lrs[worker_id] = expected
+        user_id = program.canvas_user_ids[worker_id]
+        for course in program.courses:
+            if course.quarter != quarter or course.pod_code not in pods:
+                continue
+            assignment = next(a for a in program.assignments if a.course_id == course.course_id)
+            updated = _at(q_start + timedelta(days=20), 9)
+            program.enrollments.append(
+                Enrollment(
+                    next(next_id),
+                    course.course_id,
+                    user_id,
+                    worker_id,
+                    "active",
+                    4,
+                    2,
+                    None,
+                    updated,
+                )
+            )
+            submitted = _at(q_start + timedelta(days=30), 20)
+            assessment = {
+                c["id"]: {
+                    "points": round(c["points"] * points / 10, 3),
+                    "rating_id": "r3",
+                    "comments": "",
+                }
+                for c in assignment.rubric
+            }
+            program.submissions.append(
+                Submission(
+                    next(next_id),
+                    assignment.assignment_id,
+                    course.course_id,
+                    user_id,
+                    round(sum(a["points"] for a in assessment.values()), 3),
+                    "graded",
+                    submitted,
+                    submitted + timedelta(days=2),
+                    assessment,
+                )
+            )
 
 
 def _role(person: Person, day: date) -> str | None:
@@ -224,9 +313,9 @@ def _lms(program: Program, rng: random.Random, trainees: list[Person]) -> None:
                 {
                     "id": f"_{course_id}_{k}",
                     "description": f"{title}: criterion {k}",
-                    "points": rng.choice([4.0, 5.0]),
+                    "points": maximum,
                 }
-                for k in range(1, rng.randint(3, 4) + 1)
+                for k, maximum in enumerate(rng.choice(RUBRIC_SHAPES), start=1)
             ]
             due = _at(q_start + timedelta(days=45), 23, 59)
             assignment = Assignment(
@@ -266,7 +355,7 @@ def _lms(program: Program, rng: random.Random, trainees: list[Person]) -> None:
                 if graded:
                     assessment = {
                         c["id"]: {
-                            "points": float(rng.randint(int(c["points"]) - 3, int(c["points"]))),
+                            "points": float(rng.randint(int(c["points"]) - 2, int(c["points"]))),
                             "rating_id": f"r{rng.randint(1, 5)}",
                             "comments": "",
                         }
