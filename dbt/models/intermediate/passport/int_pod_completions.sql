@@ -1,0 +1,51 @@
+with
+
+enrollments as (
+
+    select * from {{ ref('stg_lms__enrollments') }}
+
+),
+
+courses as (
+
+    select * from {{ ref('stg_lms__courses') }}
+
+),
+
+pods as (
+
+    select * from {{ ref('pods') }}
+
+),
+
+course_pods as (
+
+    select
+        courses.course_id,
+        courses.course_code,
+        pods.pod_code,
+        pods.lrs_dimension
+    from courses
+    inner join pods
+        on starts_with(courses.course_code, pods.course_code_prefix)
+
+),
+
+final as (
+
+    select
+        enrollments.enrollment_id,
+        enrollments.physician_id,
+        course_pods.course_id,
+        course_pods.course_code,
+        course_pods.pod_code,
+        course_pods.lrs_dimension,
+        coalesce(enrollments.completed_at, enrollments.updated_at) as completed_at
+    from enrollments
+    inner join course_pods
+        on enrollments.course_id = course_pods.course_id
+    where enrollments.is_completed
+
+)
+
+select * from final
