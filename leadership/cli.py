@@ -38,6 +38,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         full_refresh=args.full_refresh,
         path=args.path,
         progress=_say,
+        **({"location": args.location} if args.location else {}),
     )
     received = sum(r.received for r in results)
     quarantined = sum(r.quarantined for r in results)
@@ -154,7 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sync", help="sync one source into the warehouse (no Airflow needed)")
     p.add_argument("source", help="e.g. hr-csv")
-    p.add_argument("--path", help="folder of a file drop")
+    p.add_argument("--path", help="folder of a file drop (on the SFTP server with --location sftp)")
+    p.add_argument(
+        "--location", choices=["local", "sftp"], help="where a file drop is (default: see README)"
+    )
     p.add_argument("--stream", action="append", help="only this stream (repeatable)")
     p.add_argument("--full-refresh", action="store_true", help="ignore bookmarks, re-read all")
     p.set_defaults(func=cmd_sync)

@@ -18,7 +18,7 @@ from integrations.canvas import Canvas
 from integrations.common.connection import get_connection
 from integrations.common.connector import Connector
 from integrations.common.schema import Extract, ExtractError, StreamContract
-from integrations.file_drop import FileDrop, LocalFolder
+from integrations.file_drop import FileDrop, drop_location
 from leadership import warehouse
 from leadership.config import drop_dir
 from leadership.loading import BatchResult, publish
@@ -35,8 +35,9 @@ class SyncError(RuntimeError):
 
 
 def _file_drop(feed: str) -> Callable[..., Connector]:
-    def build(path: str | Path | None = None, **_: Any) -> Connector:
-        return FileDrop(feed, LocalFolder(Path(path) if path else drop_dir() / feed))
+    def build(path: str | Path | None = None, location: str | None = None, **_: Any) -> Connector:
+        where = drop_location(feed, default_root=drop_dir(), path=path, location=location)
+        return FileDrop(feed, where)
 
     return build
 
@@ -50,6 +51,9 @@ def _from_connection(conn_id: str, factory: Callable[..., Connector]) -> Callabl
 
 SOURCES: dict[str, Callable[..., Connector]] = {
     "hr_csv": _file_drop("hr"),
+    "lms_csv": _file_drop("lms"),
+    "calendar_csv": _file_drop("calendar"),
+    "surveys_csv": _file_drop("surveys"),
     "canvas": _from_connection("canvas_default", Canvas.from_connection),
 }
 
