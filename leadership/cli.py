@@ -126,8 +126,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from simulator.institution import DEFAULT_SEED, generate
 
     inst = generate(seed=args.seed or DEFAULT_SEED, scale=args.scale)
-    drop = write_hr_drop(inst, Path(args.out), plant_bad_rows=args.plant_bad_rows)
-    for path in drop.files:
+    if args.all_feeds:
+        from simulator.file_drops import write_file_drops
+        from simulator.program import generate_program
+
+        drops = write_file_drops(
+            generate_program(inst), Path(args.out), plant_bad_rows=args.plant_bad_rows
+        )
+        files = [path for drop in drops.values() for path in drop.files]
+    else:
+        files = write_hr_drop(inst, Path(args.out), plant_bad_rows=args.plant_bad_rows).files
+    for path in files:
         _say(str(path))
     return 0
 
@@ -182,11 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20)
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("simulate", help="write the simulated institution's HR drop")
+    p = sub.add_parser("simulate", help="write the simulated HR drop (--all-feeds: every feed)")
     p.add_argument("--out", required=True)
     p.add_argument("--scale", default="small", choices=["small", "institution", "network"])
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--plant-bad-rows", action="store_true")
+    p.add_argument(
+        "--all-feeds", action="store_true", help="every feed's drop, in OUT/<feed>/ (hr, lms, ...)"
+    )
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("expectations", help="GX project upkeep")
