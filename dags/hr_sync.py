@@ -8,7 +8,8 @@ go to `quarantine.hr__*` with their reasons. Each task updates its stream's Asse
 which schedules `warehouse_build`.
 
 - Owner: data engineering.
-- Drop folder: the `drop_dir` param, else `$LEADERSHIP_DROP_DIR/hr`.
+- Drop folder: the `drop_dir` param, else `<remote_root>/hr` over SFTP when the
+  `sftp_default` connection's extra has `remote_root`, else `$LEADERSHIP_DROP_DIR/hr`.
 - When it fails: the task log says which file and why. Unreadable files leave a row in
   `ops.sync_failures`; fix the file (or ask HR to re-send) and clear the task.
   The same sync runs outside Airflow: `leadership sync hr-csv --path DIR`.

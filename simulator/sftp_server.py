@@ -78,12 +78,13 @@ class SftpDropServer:
 
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
             self._acceptor = None
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+        self._loop.close()
 
     def public_host_key(self) -> str:
-        """``<type> <base64>``, as Airflow's SSH connections take it (extra ``host_key``)."""
-        return " ".join(self.host_key.export_public_key("openssh").decode().split()[:2])
+        return public_key_line(self.host_key)
 
     def connection(self, remote_root: str = "/", **extra: Any) -> dict[str, Any]:
         return {
@@ -100,3 +101,8 @@ class SftpDropServer:
                 **extra,
             },
         }
+
+
+def public_key_line(key: asyncssh.SSHKey) -> str:
+    """``<type> <base64>``, as Airflow's SSH connections take it (extra ``host_key``)."""
+    return " ".join(key.export_public_key("openssh").decode().split()[:2])

@@ -4,14 +4,22 @@ Both offer the same three calls (``describe``, ``list_names``, ``read_bytes``), 
 the connector does not care which one it reads. :func:`drop_location` picks one
 from the sync options and the ``sftp_default`` connection.
 
-The SFTP folder uses Airflow's SFTP provider (``apache-airflow-providers-sftp`` 7.x,
-``airflow.providers.sftp.hooks.sftp.SFTPHook``, checked against the installed
-package): the hook reads host, port, login, password or key and the host-key
-settings (``host_key``, ``no_host_key_check``, ``key_file``, ``private_key``,
-``conn_timeout``, ``look_for_keys``) from the connection itself. Each hook call
-(``list_directory_with_attr``, ``retrieve_file``) opens and closes its own managed
-connection. The provider imports Airflow (seconds), so it is imported only when an
-SFTP folder is read.
+The SFTP folder uses Airflow's SFTP provider (``apache-airflow-providers-sftp``,
+``airflow.providers.sftp.hooks.sftp.SFTPHook``; read in the installed 7.0.0 source
+and the provider's published module source, airflow.apache.org/docs/
+apache-airflow-providers-sftp/5.3.x/_modules/airflow/providers/sftp/hooks/sftp.html):
+
+- the hook (an ``SSHHook``) reads host, port, login, password or key and the host-key
+  settings (``host_key``, ``no_host_key_check``, ``key_file``, ``private_key``,
+  ``conn_timeout``, ``look_for_keys``) from the connection itself;
+- ``retrieve_file`` takes a file-like buffer only in recent providers (Airflow 1.10's
+  hook took paths only); ``list_directory_with_attr`` gives paramiko attributes, so
+  sub-folders are skipped; each call opens and closes its own managed connection;
+- ``conn_retry_attempts`` is a constructor argument (default 3, 3-5 s apart), not an
+  extra: it is passed from the extra of the same name when set.
+
+The provider imports Airflow (seconds), so it is imported only when an SFTP folder
+is read.
 """
 
 from __future__ import annotations
@@ -67,11 +75,7 @@ class LocalFolder:
 
 
 class SftpFolder:
-    """A drop location on an SFTP server, read through Airflow's ``SFTPHook``.
-
-    ``conn_retry_attempts`` (a connection extra, default the hook's 3) bounds how
-    often the hook retries a failed connect, waiting 3-5 seconds in between.
-    """
+    """A drop location on an SFTP server, read through Airflow's ``SFTPHook``."""
 
     def __init__(self, conn: ConnectionSettings, remote_dir: str) -> None:
         self.conn = conn
@@ -147,8 +151,8 @@ def _explain(exc: Exception) -> str:
     text = str(exc) or name
     if name == "AuthenticationException":
         return "the server refused the login; check the connection's login and password or key"
-    if name in ("BadHostKeyException", "SSHException") and "host key" in text.lower():
-        return f"{text}; check the connection's host_key extra"
+    if "host key" in text.lower() or "known_hosts" in text:
+        return f"{text}; set the connection's host_key extra to the server's public key"
     if name == "NoValidConnectionsError" or isinstance(exc, (ConnectionError, TimeoutError)):
         return f"the server did not answer ({text}); check host and port and that it is up"
     if isinstance(exc, PermissionError):

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import asyncssh
 import pytest
 
 import integrations.file_drop
@@ -27,7 +28,7 @@ from leadership.sync import SyncError, sync
 from simulator.file_drops import FEEDS, snapshot, write_feed_drop, write_file_drops
 from simulator.hr_drop import default_drop_dates, write_hr_drop
 from simulator.program import Program
-from simulator.sftp_server import SftpDropServer
+from simulator.sftp_server import SftpDropServer, public_key_line
 from tests.integrations.conftest import raw_content
 
 SFTP_ENV = "AIRFLOW_CONN_SFTP_DEFAULT"
@@ -303,7 +304,7 @@ def unused_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.parametrize("problem", ["unreachable", "wrong_password"])
+@pytest.mark.parametrize("problem", ["unreachable", "wrong_password", "wrong_host_key"])
 def test_an_sftp_failure_is_clear_and_publishes_nothing(
     tiny_program, sftp_server, monkeypatch, warehouse_url, sql, caplog, problem
 ):
@@ -314,9 +315,14 @@ def test_an_sftp_failure_is_clear_and_publishes_nothing(
         connection["port"] = unused_port()
         connection["password"] = secret
         expected = r"the server did not answer .*check host and port"
-    else:
+    elif problem == "wrong_password":
         connection["password"] = secret
         expected = r"refused the login; check the connection's login and password"
+    else:
+        impostor = asyncssh.generate_private_key("ssh-ed25519")
+        connection["extra"]["host_key"] = public_key_line(impostor)
+        connection["password"] = secret = sftp_server.password
+        expected = r"does not match.*set the connection's host_key extra"
     use_connection(monkeypatch, connection)
     caplog.set_level(logging.DEBUG)
 
