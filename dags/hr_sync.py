@@ -8,7 +8,8 @@ go to `quarantine.hr__*` with their reasons. Updates the `raw.hr__*` Assets, whi
 schedule `warehouse_build`.
 
 - Owner: data engineering. Daily.
-- Drop folder: the `path` param, else `$LEADERSHIP_DROP_DIR/hr` (or SFTP, see README).
+- Drop folder: the `path` param, else `<remote_root>/hr` over SFTP when the
+  `sftp_default` connection's extra has `remote_root`, else `$LEADERSHIP_DROP_DIR/hr`.
 - When it fails: the task log says which file and why; unreadable files also leave a
   row in `ops.sync_failures`. Nothing of a failed run is published. Fix the file (or
   ask HR to re-send) and clear the task. Reproduce with `leadership sync hr-csv`.

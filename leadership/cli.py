@@ -38,6 +38,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         full_refresh=args.full_refresh,
         path=args.path,
         progress=_say,
+        **({"location": args.location} if args.location else {}),
     )
     received = sum(r.received for r in results)
     quarantined = sum(r.quarantined for r in results)
@@ -125,8 +126,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from simulator.institution import DEFAULT_SEED, generate
 
     inst = generate(seed=args.seed or DEFAULT_SEED, scale=args.scale)
-    drop = write_hr_drop(inst, Path(args.out), plant_bad_rows=args.plant_bad_rows)
-    for path in drop.files:
+    if args.all_feeds:
+        from simulator.file_drops import write_file_drops
+        from simulator.program import generate_program
+
+        drops = write_file_drops(
+            generate_program(inst), Path(args.out), plant_bad_rows=args.plant_bad_rows
+        )
+        files = [path for drop in drops.values() for path in drop.files]
+    else:
+        files = write_hr_drop(inst, Path(args.out), plant_bad_rows=args.plant_bad_rows).files
+    for path in files:
         _say(str(path))
     return 0
 
@@ -216,7 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sync", help="sync one source into the warehouse (no Airflow needed)")
     p.add_argument("source", help="e.g. hr-csv")
-    p.add_argument("--path", help="folder of a file drop")
+    p.add_argument("--path", help="folder of a file drop (on the SFTP server with --location sftp)")
+    p.add_argument(
+        "--location", choices=["local", "sftp"], help="where a file drop is (default: see README)"
+    )
     p.add_argument("--stream", action="append", help="only this stream (repeatable)")
     p.add_argument("--full-refresh", action="store_true", help="ignore bookmarks, re-read all")
     p.set_defaults(func=cmd_sync)
@@ -240,11 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20)
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("simulate", help="write the simulated institution's HR drop")
+    p = sub.add_parser("simulate", help="write the simulated HR drop (--all-feeds: every feed)")
     p.add_argument("--out", required=True)
     p.add_argument("--scale", default="small", choices=["small", "institution", "network"])
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--plant-bad-rows", action="store_true")
+    p.add_argument(
+        "--all-feeds", action="store_true", help="every feed's drop, in OUT/<feed>/ (hr, lms, ...)"
+    )
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("quarantine", help="inspect and release quarantined rows and held batches")

@@ -20,7 +20,7 @@ from integrations.canvas import Canvas
 from integrations.common.connection import get_connection
 from integrations.common.connector import Connector
 from integrations.common.schema import Extract, ExtractError, StreamContract
-from integrations.file_drop import FileDrop, LocalFolder
+from integrations.file_drop import FileDrop, drop_location
 from integrations.qualtrics import Qualtrics
 from integrations.redcap import Redcap
 from integrations.workday import Workday
@@ -48,8 +48,9 @@ class BatchHeld(SyncError):
 
 
 def _file_drop(feed: str) -> Callable[..., Connector]:
-    def build(path: str | Path | None = None, **_: Any) -> Connector:
-        return FileDrop(feed, LocalFolder(Path(path) if path else drop_dir() / feed))
+    def build(path: str | Path | None = None, location: str | None = None, **_: Any) -> Connector:
+        where = drop_location(feed, default_root=drop_dir(), path=path, location=location)
+        return FileDrop(feed, where)
 
     return build
 
@@ -63,6 +64,9 @@ def _from_connection(conn_id: str, factory: Callable[..., Connector]) -> Callabl
 
 SOURCES: dict[str, Callable[..., Connector]] = {
     "hr_csv": _file_drop("hr"),
+    "lms_csv": _file_drop("lms"),
+    "calendar_csv": _file_drop("calendar"),
+    "surveys_csv": _file_drop("surveys"),
     "canvas": _from_connection("canvas_default", Canvas.from_connection),
     "workday": _from_connection("workday_default", Workday.from_connection),
     "redcap": _from_connection("redcap_default", Redcap.from_connection),

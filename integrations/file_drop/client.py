@@ -1,4 +1,4 @@
-"""Read dated CSV files for one feed from a folder; see the package docstring for the contract."""
+"""Read dated CSV files for one feed from a drop location (the package docstring: the contract)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Any
 
 from integrations.common.schema import OVERFLOW_KEY, Extract, ExtractError, StreamContract
 from integrations.contracts import contracts_for_feed
+from integrations.file_drop.locations import DropLocation
 
 _NAME = re.compile(r"^(?P<stream>[a-z][a-z0-9_]*)_(?P<day>\d{4}-\d{2}-\d{2})\.csv$")
 
@@ -24,30 +24,10 @@ class DroppedFile:
     name: str
 
 
-class LocalFolder:
-    """A drop location on the local file system."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def describe(self) -> str:
-        return str(self.root)
-
-    def list_names(self) -> list[str]:
-        if not self.root.is_dir():
-            raise ExtractError(
-                f"the drop folder {self.root} does not exist; create it or pass --path DIR"
-            )
-        return sorted(p.name for p in self.root.iterdir() if p.is_file())
-
-    def read_bytes(self, name: str) -> bytes:
-        return (self.root / name).read_bytes()
-
-
 class FileDrop:
-    """The file-drop connector for one feed (``hr``, ...): source name ``<feed>_csv``."""
+    """The file-drop connector for one feed (``hr``, ``lms``, ...): source name ``<feed>_csv``."""
 
-    def __init__(self, feed: str, location: LocalFolder) -> None:
+    def __init__(self, feed: str, location: DropLocation) -> None:
         self.feed = feed
         self.source = f"{feed}_csv"
         self.location = location

@@ -30,9 +30,7 @@ def leadership_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_an_unknown_mentor_waits_in_quarantine_until_hr_knows_them(
-    tmp_path, warehouse_url, sql, monkeypatch
-):
+def test_an_unknown_mentor_waits_in_quarantine_until_hr_knows_them(tmp_path, warehouse_url, sql):
     hr, surveys = tmp_path / "hr", tmp_path / "surveys"
     hr.mkdir()
     surveys.mkdir()
@@ -43,9 +41,6 @@ def test_an_unknown_mentor_waits_in_quarantine_until_hr_knows_them(
         + "L1,W1,,leadership_exposure,2026-09-10,60,,2026-09-10T18:00:00Z\n"
         + "L2,W2,,leadership_exposure,2026-09-11,60,,2026-09-11T18:00:00Z\n"
     )
-    from leadership.sync import SOURCES, _file_drop
-
-    monkeypatch.setitem(SOURCES, "surveys_csv", _file_drop("surveys"))
     (result,) = sync("surveys_csv", path=surveys)
     assert (result.published, result.quarantined) == (1, 1)
     (reasons,) = sql("select reasons from quarantine.surveys__activity_logs")[0]

@@ -134,7 +134,8 @@ def test_a_missing_required_field_quarantines_with_the_reason(
     assert "mentor_id is missing in 100.0% of rows" in result.message
     rows = sql("select record, reasons from quarantine.surveys__satisfaction_ratings")
     assert {tuple(r[1][1:]) for r in rows} == {
-        ("mentor_id: missing (a rating must name its mentor)",)}
+        ("mentor_id: missing (a rating must name its mentor)",)
+    }
     if drift == "drift_renamed":
         assert all(r[0]["sat_mentor_id_v2"] for r in rows)  # the renamed field rode along
 
