@@ -1,0 +1,61 @@
+"""A warehouse holding the whole simulated institution (every feed), built by dbt once per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from leadership.dbt import run_dbt
+from leadership.sync import sync
+from simulator.file_drops import write_file_drops
+from simulator.institution import generate
+from simulator.program import Program, generate_program
+
+FEED_SOURCES = {"hr": "hr_csv", "lms": "lms_csv", "calendar": "calendar_csv",
+                "surveys": "surveys_csv"}
+
+
+@dataclass
+class SimulatedWarehouse:
+    url: str
+    program: Program
+    drops: Path
+
+    def rows(self, query: str, params: tuple | list | None = None) -> list[tuple]:
+        with psycopg.connect(self.url) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def execute(self, query: str, params: tuple | list | None = None) -> None:
+        with psycopg.connect(self.url) as conn:
+            conn.execute(query, params)
+
+    def build(self, *args: str) -> str:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("WAREHOUSE_URL", self.url)
+            return run_dbt(["build", *args],
+                           dbt_vars={"as_of_date": self.program.inst.as_of.isoformat()})
+
+
+def load_simulated(url: str, program: Program, drops: Path) -> None:
+    """Write every feed's file drop and sync it (file drops: no servers needed)."""
+    write_file_drops(program, drops)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WAREHOUSE_URL", url)
+        for feed, source in FEED_SOURCES.items():
+            sync(source, path=drops / feed, today=program.inst.as_of)
+
+
+@pytest.fixture(scope="module")
+def simulated_warehouse(make_database, tmp_path_factory) -> Iterator[SimulatedWarehouse]:
+    """The small simulated institution, every feed synced, `dbt build` run."""
+    url = make_database()
+    program = generate_program(generate(scale="small"))
+    drops = tmp_path_factory.mktemp("drops")
+    load_simulated(url, program, drops)
+    warehouse = SimulatedWarehouse(url, program, drops)
+    warehouse.build()
+    yield warehouse
