@@ -1,4 +1,4 @@
-"""A warehouse holding the whole simulated institution (every feed), built by dbt once per module."""
+"""A warehouse holding the whole simulated institution (every feed), built by dbt per module."""
 
 from __future__ import annotations
 
