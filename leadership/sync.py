@@ -19,6 +19,8 @@ from integrations.common.connection import get_connection
 from integrations.common.connector import Connector
 from integrations.common.schema import Extract, ExtractError, StreamContract
 from integrations.file_drop import FileDrop, LocalFolder
+from integrations.ics import IcsFeeds
+from integrations.msgraph import MsGraphCalendar
 from leadership import warehouse
 from leadership.config import drop_dir
 from leadership.loading import BatchResult, publish
@@ -51,6 +53,8 @@ def _from_connection(conn_id: str, factory: Callable[..., Connector]) -> Callabl
 SOURCES: dict[str, Callable[..., Connector]] = {
     "hr_csv": _file_drop("hr"),
     "canvas": _from_connection("canvas_default", Canvas.from_connection),
+    "msgraph": _from_connection("msgraph_default", MsGraphCalendar.from_connection),
+    "ics": _from_connection("ics_default", IcsFeeds.from_connection),
 }
 
 

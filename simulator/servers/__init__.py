@@ -15,10 +15,14 @@ from typing import Any
 from simulator.program import Program
 from simulator.servers.base import SimServer
 from simulator.servers.canvas import CanvasServer
+from simulator.servers.ics import IcsServer
+from simulator.servers.msgraph import MsGraphServer
 
 # source name (as `leadership sync <source>` knows it) -> server factory
 SERVERS: dict[str, Callable[[Program], SimServer]] = {
     "canvas": CanvasServer,
+    "msgraph": MsGraphServer,
+    "ics": IcsServer,
 }
 
 

@@ -1,0 +1,268 @@
+"""Fetching the feeds (conditional GETs, redaction) and the ICS calendar connector."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from integrations.common.calendar import (
+    DEFAULT_HORIZON_WEEKS,
+    free_slot_rows,
+    parse_day,
+    resolve_timezone,
+    sync_moment,
+    unknown_rows,
+    weeks_ahead,
+)
+from integrations.common.connection import ConnectionSettings
+from integrations.common.http import HttpClient, HttpError, RetryPolicy
+from integrations.common.schema import Extract, ExtractError, StreamContract, drop_exact_duplicates
+from integrations.contracts import contracts_for_feed
+from integrations.ics.feeds import FeedUnreadable, parse_feed
+
+SOURCE = "ics"
+# After this many feeds of one host failed in a row with no answer (or 429/5xx) and none
+# of its feeds worked, the host is taken as down: its other feeds are not tried this sync.
+MAX_HOST_FAILURES = 3
+
+
+class _FeedPathRedaction(logging.Filter):
+    """urllib3 logs request paths at DEBUG; a feed's path is its secret."""
+
+    secrets: set[str] = set()  # noqa: RUF012 - shared by every fetcher on purpose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and self.secrets:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(_scrub(a) if isinstance(a, str) else a for a in args)
+        if isinstance(record.msg, str):
+            record.msg = _scrub(record.msg)
+        return True
+
+
+def _scrub(text: str) -> str:
+    for secret in _FeedPathRedaction.secrets:
+        text = text.replace(secret, "/***")
+    return text
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_FeedPathRedaction())
+
+
+def redacted(url: str) -> str:
+    """What may be shown of a feed URL: its scheme and host, never its path or query."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or '?'}/…"
+
+
+def fingerprint(url: str) -> str:
+    """A stable, non-reversible id of a feed URL for the bookmark (the URL is a secret)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def _url_secrets(url: str) -> list[str]:
+    parts = urlsplit(url)
+    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    return [s for s in (url, tail, parts.path) if s and s != "/" and len(s) >= 4]
+
+
+@dataclass
+class Fetched:
+    status: int  # 200, or 304 (not modified since the ETag we sent)
+    body: bytes
+    etag: str | None
+
+
+class FeedFetcher:
+    """GETs feeds through the shared HTTP layer, conditionally when an ETag is known."""
+
+    def __init__(
+        self,
+        urls: list[str],
+        *,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        secrets = sorted({s for url in urls for s in _url_secrets(url)}, key=len, reverse=True)
+        _FeedPathRedaction.secrets.update(s for s in secrets if s.startswith("/"))
+        self.http = HttpClient(
+            vendor="ics",
+            base_url="",
+            headers={"Accept": "text/calendar, */*;q=0.5"},
+            secrets=secrets,
+            timeout=timeout,
+            retry=retry or RetryPolicy(),
+        )
+
+    def fetch(self, url: str, etag: str | None = None) -> Fetched:
+        headers = {"If-None-Match": etag} if etag else None
+        response = self.http.request("GET", url, headers=headers, expect="bytes")
+        return Fetched(response.status_code, response.content, response.headers.get("ETag"))
+
+
+def _covers(entry: Mapping[str, Any], url: str, weeks: list[date]) -> bool:
+    """Whether a bookmark entry was made from this URL over (at least) these weeks."""
+    span = entry.get("weeks") or []
+    return (
+        bool(entry.get("etag"))
+        and entry.get("url") == fingerprint(url)
+        and len(span) == 2
+        and span[0] <= weeks[0].isoformat()
+        and span[1] >= weeks[-1].isoformat()
+    )
+
+
+def _listed(items: list[str], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+class IcsFeeds:
+    """The calendar connector for ICS feed URLs (source ``ics``)."""
+
+    source = SOURCE
+
+    def __init__(
+        self,
+        fetcher: FeedFetcher,
+        feeds: Mapping[str, str],
+        *,
+        default_timezone: str = "UTC",
+        horizon_weeks: int = DEFAULT_HORIZON_WEEKS,
+        today: date | None = None,
+    ) -> None:
+        zone = resolve_timezone(default_timezone)
+        if zone is None:
+            raise ExtractError(
+                f"ics: extra.timezone {default_timezone!r} is not a time zone name "
+                "(use an IANA name such as America/New_York)"
+            )
+        self.fetcher = fetcher
+        self.feeds = dict(feeds)
+        self.default_zone = zone
+        self.horizon_weeks = horizon_weeks
+        self.today = today
+
+    @classmethod
+    def from_connection(
+        cls, conn: ConnectionSettings, today: date | None = None, **_: Any
+    ) -> IcsFeeds:
+        conn.require("feeds")
+        feeds = conn.extra["feeds"]
+        if not isinstance(feeds, Mapping) or not all(
+            isinstance(u, str) and u.startswith(("http://", "https://")) for u in feeds.values()
+        ):
+            raise ExtractError(
+                "ics: extra.feeds must map mentor ids to http(s) feed URLs "
+                '({"<mentor_id>": "https://.../basic.ics"})'
+            )
+        feeds = {str(k): str(v) for k, v in feeds.items()}
+        return cls(
+            FeedFetcher(list(feeds.values()), **conn.http_options()),
+            feeds,
+            default_timezone=str(conn.extra.get("timezone") or "UTC"),
+            horizon_weeks=int(conn.extra.get("horizon_weeks", DEFAULT_HORIZON_WEEKS)),
+            today=today or parse_day(conn.extra.get("today")),
+        )
+
+    def streams(self) -> list[StreamContract]:
+        return contracts_for_feed("calendar")
+
+    def extract(
+        self, contract: StreamContract, bookmark: dict[str, Any] | None, *, full_refresh: bool
+    ) -> Iterator[Extract]:
+        as_of = sync_moment(self.today)
+        weeks = weeks_ahead(self.today or date.today(), self.horizon_weeks)
+        known = {} if full_refresh or not bookmark else dict(bookmark.get("feeds") or {})
+        kept: dict[str, Any] = {}
+        rows: list[dict[str, Any]] = []
+        failed: dict[str, str] = {}
+        unchanged: list[str] = []
+        quarantined: list[str] = []
+        zone_notes: list[str] = []
+        host_failures: dict[str, int] = {}
+        host_ok: set[str] = set()
+        for mentor, url in self.feeds.items():
+            host = urlsplit(url).netloc
+            if host not in host_ok and host_failures.get(host, 0) >= MAX_HOST_FAILURES:
+                failed[mentor] = "not tried: the feed host did not answer the previous feeds"
+                if mentor in known:
+                    kept[mentor] = known[mentor]
+                continue
+            previous = known.get(mentor) or {}
+            etag = previous["etag"] if _covers(previous, url, weeks) else None
+            try:
+                fetched = self.fetcher.fetch(url, etag)
+            except HttpError as exc:
+                failed[mentor] = f"HTTP {exc.status}" if exc.status else "no answer"
+                if exc.status is None or exc.status == 429 or exc.status >= 500:
+                    host_failures[host] = host_failures.get(host, 0) + 1
+                if previous:
+                    kept[mentor] = previous  # the rows it gave are still the latest we know
+                continue
+            host_ok.add(host)
+            if fetched.status == 304:
+                unchanged.append(mentor)
+                kept[mentor] = previous
+                continue
+            try:
+                parsed = parse_feed(
+                    fetched.body, self.default_zone, weeks[0], weeks[-1] + timedelta(days=6)
+                )
+            except FeedUnreadable as exc:
+                failed[mentor] = str(exc)
+                continue  # no bookmark: the next sync fetches it again in full
+            zone_notes += [f"{mentor}: {note}" for note in parsed.notes]
+            if parsed.undatable:
+                quarantined.append(mentor)
+                rows += unknown_rows(
+                    mentor,
+                    weeks,
+                    SOURCE,
+                    _problem=f"{parsed.undatable} event(s) without a usable DTSTART",
+                )
+            else:
+                rows += free_slot_rows(mentor, weeks, parsed.zone, parsed.busy, SOURCE)
+            if fetched.etag:
+                kept[mentor] = {
+                    "etag": fetched.etag,
+                    "url": fingerprint(url),
+                    "weeks": [weeks[0].isoformat(), weeks[-1].isoformat()],
+                }
+        if self.feeds and len(failed) == len(self.feeds):
+            reasons = ", ".join(sorted(set(failed.values())))
+            raise ExtractError(
+                f"ics: none of the {len(self.feeds)} feeds could be read ({reasons}); check the "
+                "feed URLs in extra.feeds of the ics_default connection and that their hosts "
+                "answer"
+            )
+        notes = []
+        if failed:
+            notes.append(
+                f"{len(failed)} feed(s) could not be read and are skipped this sync: "
+                + _listed([f"{m} ({failed[m]})" for m in sorted(failed)])
+            )
+        if quarantined:
+            notes.append(
+                "feeds with events that have no usable start, their weeks quarantined: "
+                + _listed(sorted(quarantined))
+            )
+        if unchanged:
+            notes.append(f"{len(unchanged)} feed(s) unchanged since the last sync (304)")
+        notes += zone_notes
+        yield Extract(
+            contract=contract,
+            records=drop_exact_duplicates(rows),
+            source_ref=(
+                f"ics feeds weeks {weeks[0]}..{weeks[-1]}, {len(self.feeds) - len(unchanged)}"
+                f" of {len(self.feeds)} fetched in full"
+            ),
+            bookmark={"feeds": kept},
+            window_end=as_of,
+            notes=notes,
+        )
