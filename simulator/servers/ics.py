@@ -14,8 +14,9 @@ real exports write them, so that a reader that skips a rule gets the wrong free 
   on a weekday (transparent), neither of which touches working hours;
 - three feed styles by mentor: Google-like (``X-WR-TIMEZONE`` and a ``VTIMEZONE``
   ``America/New_York``), Outlook-like (a UTF-8 BOM, ``TZID=Eastern Standard Time`` with its
-  ``VTIMEZONE``, on some also ``X-WR-TIMEZONE:Eastern Standard Time``), and UTC times with
-  no zone at all (the connection's ``extra.timezone`` says where the mentor works);
+  ``VTIMEZONE``, on some also ``X-WR-TIMEZONE:Eastern Standard Time``), and no zone at all:
+  one-off events in UTC, series in floating local time (a UTC series would slide an hour
+  at the DST change), the connection's ``extra.timezone`` saying where the mentor works;
 - CRLF line ends, long lines folded at 75 octets.
 
 HTTP: ``ETag`` on every feed, ``If-None-Match`` answered with 304. ``broken`` (a set of
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from simulator.calendars import MENTOR_TIMEZONE, MENTOR_TIMEZONE_WINDOWS, ZONE, blocks, wall
@@ -160,7 +161,10 @@ class IcsServer(SimServer):
         return (("\ufeff" if style == "outlook" else "") + text).encode()
 
     def _events(self, mentor_id: str, style: str, tzid: str) -> list[list[str]]:
-        def stamp(name: str, moment: datetime) -> str:
+        def stamp(name: str, moment: datetime, series: bool = False) -> str:
+            if style == "utc" and series:
+                # a UTC series would drift an hour at the DST change: floating local time
+                return f"{name}:{moment.strftime('%Y%m%dT%H%M%S')}"
             if style == "utc":
                 instant = moment.replace(tzinfo=ZONE).astimezone(UTC)
                 return f"{name}:{instant.strftime('%Y%m%dT%H%M%SZ')}"
@@ -182,8 +186,11 @@ class IcsServer(SimServer):
         events = self.program.calendars.get(mentor_id, [])
         singles = [e for e in events if not e.recurring_weekly]
         blocking = [e for e in singles if blocks(e)]
-        exdated = blocking[0] if blocking else None
-        moved = blocking[1] if len(blocking) > 1 else None
+        as_of = self.program.inst.as_of
+        second_week = datetime.combine(as_of - timedelta(days=as_of.weekday() - 7), time(0))
+        later = [e for e in blocking if wall(e.start) >= second_week]
+        exdated = later[0] if later else None  # its deleted first occurrence is in view too
+        moved = next((e for e in blocking if e is not exdated), None)
         for n, event in enumerate(events):
             start, end = wall(event.start), wall(event.end)
             uid = f"{mentor_id}-{n}@sim.example-health.org"
@@ -193,8 +200,8 @@ class IcsServer(SimServer):
                         uid,
                         "Outpatient clinic",
                         [
-                            stamp("DTSTART", start),
-                            stamp("DTEND", end),
+                            stamp("DTSTART", start, series=True),
+                            stamp("DTEND", end, series=True),
                             "RRULE:FREQ=WEEKLY",
                             "DESCRIPTION:Weekly outpatient clinic in the ambulatory care center; "
                             "mentoring requests for this time are declined automatically.",
@@ -209,10 +216,10 @@ class IcsServer(SimServer):
                         uid,
                         "Quality committee (fortnight series)",
                         [
-                            stamp("DTSTART", first),
-                            stamp("DTEND", end - timedelta(weeks=1)),
+                            stamp("DTSTART", first, series=True),
+                            stamp("DTEND", end - timedelta(weeks=1), series=True),
                             "RRULE:FREQ=WEEKLY;COUNT=2",
-                            stamp("EXDATE", first),
+                            stamp("EXDATE", first, series=True),
                             *self._status(event),
                         ],
                     )
@@ -225,8 +232,8 @@ class IcsServer(SimServer):
                         uid,
                         "Department meeting",
                         [
-                            stamp("DTSTART", original),
-                            stamp("DTEND", end + shift),
+                            stamp("DTSTART", original, series=True),
+                            stamp("DTEND", end + shift, series=True),
                             "RRULE:FREQ=WEEKLY;COUNT=1",
                             *self._status(event),
                         ],
@@ -237,9 +244,9 @@ class IcsServer(SimServer):
                         uid,
                         "Department meeting (moved)",
                         [
-                            stamp("RECURRENCE-ID", original),
-                            stamp("DTSTART", start),
-                            stamp("DTEND", end),
+                            stamp("RECURRENCE-ID", original, series=True),
+                            stamp("DTSTART", start, series=True),
+                            stamp("DTEND", end, series=True),
                             "SEQUENCE:1",
                             *self._status(event),
                         ],
