@@ -162,7 +162,7 @@ def week_availability(week_start: date, tz: tzinfo, busy_time: Iterable[Busy]) -
 
 
 def free_slot_rows(
-    mentor_id: str,
+    mentor_id: str | None,
     weeks: Iterable[date],
     tz: tzinfo,
     busy_time: Iterable[Busy],

@@ -75,30 +75,31 @@ def map_entries(
             k: v for k, v in entry.items() if k not in KNOWN_FIELDS and not k.startswith("@odata")
         }
         schedule_id = entry.get("scheduleId")
-        if not schedule_id:
+        context: dict[str, Any] = {}
+        if schedule_id:
+            email = str(schedule_id).strip().lower()
+            found = requested.get(email)
+            if found is None:
+                outcome.problems.append(
+                    f"an entry for a mailbox nobody asked for (entry {position})"
+                )
+                continue
+            answered.add(email)
+            mentors: list[str | None] = list(found)
+        else:
             # Graph does not promise the answer's order: a schedule without its id cannot
             # be given to a mentor, so its rows go to quarantine rather than to a guess.
-            outcome.rows += [
-                {**row, **extra}
-                for row in unknown_rows(
-                    None,
-                    window.weeks,
-                    SOURCE,
-                    _problem=f"getSchedule entry {position} has no scheduleId",
-                )
-            ]
-            continue
-        email = str(schedule_id).strip().lower()
-        mentors = requested.get(email)
-        if mentors is None:
-            outcome.problems.append(f"an entry for a mailbox nobody asked for (entry {position})")
-            continue
-        answered.add(email)
+            mentors = [None]
+            context["_problem"] = f"getSchedule entry {position} has no scheduleId"
+        names = [m or f"entry {position} (no scheduleId)" for m in mentors]
         error = entry.get("error")
         if error:
             code = error.get("responseCode") if isinstance(error, dict) else None
-            for mentor in mentors:
-                outcome.errors[mentor] = str(code or "error")
+            for mentor, name in zip(mentors, names, strict=True):
+                if mentor is None:
+                    outcome.problems.append(f"{name}: {code or 'error'}")
+                else:
+                    outcome.errors[mentor] = str(code or "error")
             continue
         view = entry.get("availabilityView")
         problem = None
@@ -108,22 +109,22 @@ def map_entries(
             problem = f"availabilityView has {len(view)} digits, {window.digits} expected"
         elif set(view) - BUSY_DIGITS - FREE_DIGITS:
             outcome.problems.append(
-                f"{', '.join(mentors)}: undocumented availabilityView digits "
+                f"{', '.join(names)}: undocumented availabilityView digits "
                 f"{''.join(sorted(set(view) - BUSY_DIGITS - FREE_DIGITS))} counted as busy"
             )
         zone_name = ((entry.get("workingHours") or {}).get("timeZone") or {}).get("name")
         zone = resolve_timezone(zone_name)
         if zone is None:
             zone = default_zone
-            outcome.fallback_zone += mentors
+            outcome.fallback_zone += names
         for mentor in mentors:
             if problem:
                 rows = unknown_rows(mentor, window.weeks, SOURCE, _problem=problem)
             else:
                 busy = view_to_busy(view[: window.digits], window.start, window.interval_minutes)
                 rows = free_slot_rows(mentor, window.weeks, zone, busy, SOURCE)
-            outcome.rows += [{**row, **extra} for row in rows]
-    for email, mentors in requested.items():
+            outcome.rows += [{**row, **context, **extra} for row in rows]
+    for email, asked in requested.items():
         if email not in answered:
-            outcome.missing += mentors
+            outcome.missing += asked
     return outcome
