@@ -46,7 +46,7 @@ class _FeedPathRedaction(logging.Filter):
 
 
 def _scrub(text: str) -> str:
-    for secret in _FeedPathRedaction.secrets:
+    for secret in sorted(_FeedPathRedaction.secrets, key=len, reverse=True):
         text = text.replace(secret, "/***")
     return text
 
@@ -68,7 +68,7 @@ def fingerprint(url: str) -> str:
 def _url_secrets(url: str) -> list[str]:
     parts = urlsplit(url)
     tail = parts.path + (f"?{parts.query}" if parts.query else "")
-    return [s for s in (url, tail, parts.path) if s and s != "/" and len(s) >= 4]
+    return [s for s in (tail, parts.path) if s and s != "/" and len(s) >= 4]
 
 
 @dataclass
@@ -89,7 +89,7 @@ class FeedFetcher:
         retry: RetryPolicy | None = None,
     ) -> None:
         secrets = sorted({s for url in urls for s in _url_secrets(url)}, key=len, reverse=True)
-        _FeedPathRedaction.secrets.update(s for s in secrets if s.startswith("/"))
+        _FeedPathRedaction.secrets.update(secrets)
         self.http = HttpClient(
             vendor="ics",
             base_url="",
