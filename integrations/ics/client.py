@@ -25,6 +25,8 @@ from integrations.common.schema import Extract, ExtractError, StreamContract, dr
 from integrations.contracts import contracts_for_feed
 from integrations.ics.feeds import FeedUnreadable, parse_feed
 
+log = logging.getLogger(__name__)
+
 SOURCE = "ics"
 # After this many feeds of one host failed in a row with no answer (or 429/5xx) and none
 # of its feeds worked, the host is taken as down: its other feeds are not tried this sync.
@@ -241,6 +243,13 @@ class IcsFeeds:
                 "feed URLs in extra.feeds of the ics_default connection and that their hosts "
                 "answer"
             )
+        for mentor in sorted(failed):
+            log.warning(
+                "ics: feed of mentor %s (%s) skipped: %s",
+                mentor,
+                redacted(self.feeds[mentor]),
+                failed[mentor],
+            )
         notes = []
         if failed:
             notes.append(
@@ -259,8 +268,8 @@ class IcsFeeds:
             contract=contract,
             records=drop_exact_duplicates(rows),
             source_ref=(
-                f"ics feeds weeks {weeks[0]}..{weeks[-1]}, {len(self.feeds) - len(unchanged)}"
-                f" of {len(self.feeds)} fetched in full"
+                f"ics feeds weeks {weeks[0]}..{weeks[-1]}: {len(self.feeds)} feeds, "
+                f"{len(unchanged)} unchanged, {len(failed)} unreadable"
             ),
             bookmark={"feeds": kept},
             window_end=as_of,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -30,6 +32,8 @@ from integrations.common.schema import (
 )
 from integrations.contracts import contracts_for_feed
 from integrations.msgraph.schedules import Window, map_entries
+
+log = logging.getLogger(__name__)
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
@@ -138,6 +142,14 @@ class GraphClient:
         return value
 
 
+def graph_base_url(conn: ConnectionSettings) -> str:
+    """The connection's Graph URL with its version (``/v1.0`` when the host gives none)."""
+    if not conn.host:
+        return GRAPH_URL
+    base = conn.base_url()
+    return base if re.search(r"/(v1\.0|beta)/?$", base) else base.rstrip("/") + "/v1.0"
+
+
 def _dtz(moment: datetime) -> dict[str, str]:
     return {"dateTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
 
@@ -219,7 +231,7 @@ class MsGraphCalendar:
             **options,
         )
         client = GraphClient(
-            conn.base_url() if conn.host else GRAPH_URL,
+            graph_base_url(conn),
             auth,
             str(conn.extra["schedule_user"]),
             **options,
@@ -281,6 +293,8 @@ class MsGraphCalendar:
                 "consent, and the addresses in extra.mailboxes"
             )
         notes = []
+        for mentor in sorted(errors):
+            log.warning("msgraph: mailbox of mentor %s skipped (%s)", mentor, errors[mentor])
         if errors:
             skipped = sorted(errors)
             notes.append(
