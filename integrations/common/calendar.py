@@ -23,7 +23,8 @@ all; ``busy_minutes`` is the busy time (overlaps merged, counted once) inside wo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -224,3 +225,16 @@ def parse_day(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def mapping_setting(value: Any) -> dict[str, str] | None:
+    """A ``{mentor_id: address}`` setting: a JSON object, or its text (Airflow's URI format
+    gives extras as strings); None when absent or not a mapping."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, Mapping):
+        return None
+    return {str(k): str(v) for k, v in value.items() if v}

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from integrations.common.calendar import (
     DEFAULT_HORIZON_WEEKS,
     free_slot_rows,
+    mapping_setting,
     parse_day,
     resolve_timezone,
     sync_moment,
@@ -155,15 +156,12 @@ class IcsFeeds:
         cls, conn: ConnectionSettings, today: date | None = None, **_: Any
     ) -> IcsFeeds:
         conn.require("feeds")
-        feeds = conn.extra["feeds"]
-        if not isinstance(feeds, Mapping) or not all(
-            isinstance(u, str) and u.startswith(("http://", "https://")) for u in feeds.values()
-        ):
+        feeds = mapping_setting(conn.extra["feeds"])
+        if not feeds or not all(u.startswith(("http://", "https://")) for u in feeds.values()):
             raise ExtractError(
                 "ics: extra.feeds must map mentor ids to http(s) feed URLs "
                 '({"<mentor_id>": "https://.../basic.ics"})'
             )
-        feeds = {str(k): str(v) for k, v in feeds.items()}
         return cls(
             FeedFetcher(list(feeds.values()), **conn.http_options()),
             feeds,

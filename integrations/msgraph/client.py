@@ -16,6 +16,7 @@ from requests.auth import AuthBase
 
 from integrations.common.calendar import (
     DEFAULT_HORIZON_WEEKS,
+    mapping_setting,
     parse_day,
     resolve_timezone,
     sync_moment,
@@ -210,15 +211,19 @@ class MsGraphCalendar:
         **_: Any,
     ) -> MsGraphCalendar:
         conn.require("login", "password", "tenant_id", "schedule_user")
-        chosen = conn.extra.get("mailboxes") or mailboxes
+        configured = conn.extra.get("mailboxes")
+        chosen = mapping_setting(configured) if configured else mapping_setting(mailboxes)
+        if configured and chosen is None:
+            raise ExtractError(
+                'msgraph: extra.mailboxes must map mentor ids to email addresses ({"<mentor_id>":'
+                ' "<email>"})'
+            )
         if not chosen:
             raise ExtractError(
                 "msgraph: no mentor mailboxes to read; set extra.mailboxes "
                 '({"<mentor_id>": "<email>"}) on the msgraph_default connection, or run the '
                 "HR sync and the warehouse build first so the platform knows the mentors"
             )
-        if not isinstance(chosen, Mapping):
-            raise ExtractError("msgraph: extra.mailboxes must map mentor ids to email addresses")
         options = conn.http_options()
         token_url = str(conn.extra.get("token_url") or TOKEN_URL).replace(
             "{tenant}", str(conn.extra["tenant_id"])

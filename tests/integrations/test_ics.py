@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 
@@ -202,3 +203,19 @@ def test_events_without_a_start_quarantine_the_mentors_weeks(
     assert {r for _, reasons in quarantined for r in reasons} == {"free_slots: missing"}
     assert "without a usable DTSTART" in quarantined[0][0]["_problem"]
     assert "their weeks quarantined" in result.message
+
+
+def test_connection_works_as_an_airflow_uri_too(
+    tiny_simulator, tiny_program, warehouse_url, sql, monkeypatch
+):
+    extra = tiny_simulator.servers["ics"].connection()["extra"]
+    query = urlencode(
+        {
+            "feeds": json.dumps(extra["feeds"]),
+            "timezone": extra["timezone"],
+            "today": extra["today"],
+        }
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_ICS_DEFAULT", f"http://?{query}")
+    (result,) = sync("ics")
+    assert result.published == 5 * len(tiny_program.mentors) and result.quarantined == 0
