@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -179,97 +179,107 @@ class IcsFeeds:
         as_of = sync_moment(self.today)
         weeks = weeks_ahead(self.today or date.today(), self.horizon_weeks)
         known = {} if full_refresh or not bookmark else dict(bookmark.get("feeds") or {})
-        kept: dict[str, Any] = {}
-        rows: list[dict[str, Any]] = []
-        failed: dict[str, str] = {}
-        unchanged: list[str] = []
-        quarantined: list[str] = []
-        zone_notes: list[str] = []
-        host_failures: dict[str, int] = {}
-        host_ok: set[str] = set()
+        run = _Run()
         for mentor, url in self.feeds.items():
-            host = urlsplit(url).netloc
-            if host not in host_ok and host_failures.get(host, 0) >= MAX_HOST_FAILURES:
-                failed[mentor] = "not tried: the feed host did not answer the previous feeds"
-                if mentor in known:
-                    kept[mentor] = known[mentor]
-                continue
-            previous = known.get(mentor) or {}
-            etag = previous["etag"] if _covers(previous, url, weeks) else None
-            try:
-                fetched = self.fetcher.fetch(url, etag)
-            except HttpError as exc:
-                failed[mentor] = f"HTTP {exc.status}" if exc.status else "no answer"
-                if exc.status is None or exc.status == 429 or exc.status >= 500:
-                    host_failures[host] = host_failures.get(host, 0) + 1
-                if previous:
-                    kept[mentor] = previous  # the rows it gave are still the latest we know
-                continue
-            host_ok.add(host)
-            if fetched.status == 304:
-                unchanged.append(mentor)
-                kept[mentor] = previous
-                continue
-            try:
-                parsed = parse_feed(
-                    fetched.body, self.default_zone, weeks[0], weeks[-1] + timedelta(days=6)
-                )
-            except FeedUnreadable as exc:
-                failed[mentor] = str(exc)
-                continue  # no bookmark: the next sync fetches it again in full
-            zone_notes += [f"{mentor}: {note}" for note in parsed.notes]
-            if parsed.undatable:
-                quarantined.append(mentor)
-                rows += unknown_rows(
-                    mentor,
-                    weeks,
-                    SOURCE,
-                    _problem=f"{parsed.undatable} event(s) without a usable DTSTART",
-                )
-            else:
-                rows += free_slot_rows(mentor, weeks, parsed.zone, parsed.busy, SOURCE)
-            if fetched.etag:
-                kept[mentor] = {
-                    "etag": fetched.etag,
-                    "url": fingerprint(url),
-                    "weeks": [weeks[0].isoformat(), weeks[-1].isoformat()],
-                }
-        if self.feeds and len(failed) == len(self.feeds):
-            reasons = ", ".join(sorted(set(failed.values())))
+            self._read(mentor, url, known.get(mentor) or {}, weeks, run)
+        if len(run.failed) == len(self.feeds):
+            reasons = ", ".join(sorted(set(run.failed.values())))
             raise ExtractError(
                 f"ics: none of the {len(self.feeds)} feeds could be read ({reasons}); check the "
                 "feed URLs in extra.feeds of the ics_default connection and that their hosts "
                 "answer"
             )
-        for mentor in sorted(failed):
+        for mentor in sorted(run.failed):
             log.warning(
                 "ics: feed of mentor %s (%s) skipped: %s",
                 mentor,
                 redacted(self.feeds[mentor]),
-                failed[mentor],
+                run.failed[mentor],
             )
-        notes = []
-        if failed:
-            notes.append(
-                f"{len(failed)} feed(s) could not be read and are skipped this sync: "
-                + _listed([f"{m} ({failed[m]})" for m in sorted(failed)])
-            )
-        if quarantined:
-            notes.append(
-                "feeds with events that have no usable start, their weeks quarantined: "
-                + _listed(sorted(quarantined))
-            )
-        if unchanged:
-            notes.append(f"{len(unchanged)} feed(s) unchanged since the last sync (304)")
-        notes += zone_notes
         yield Extract(
             contract=contract,
-            records=drop_exact_duplicates(rows),
+            records=drop_exact_duplicates(run.rows),
             source_ref=(
                 f"ics feeds weeks {weeks[0]}..{weeks[-1]}: {len(self.feeds)} feeds, "
-                f"{len(unchanged)} unchanged, {len(failed)} unreadable"
+                f"{len(run.unchanged)} unchanged, {len(run.failed)} unreadable"
             ),
-            bookmark={"feeds": kept},
+            bookmark={"feeds": run.bookmark},
             window_end=as_of,
-            notes=notes,
+            notes=run.notes(),
         )
+
+    def _read(
+        self, mentor: str, url: str, previous: dict[str, Any], weeks: list[date], run: _Run
+    ) -> None:
+        """One mentor's feed: rows, a 304, or the reason it was skipped, into ``run``."""
+        host = urlsplit(url).netloc
+        if host not in run.hosts_ok and run.host_failures.get(host, 0) >= MAX_HOST_FAILURES:
+            run.failed[mentor] = "not tried: the feed host did not answer the previous feeds"
+            if previous:
+                run.bookmark[mentor] = previous
+            return
+        etag = previous["etag"] if _covers(previous, url, weeks) else None
+        try:
+            fetched = self.fetcher.fetch(url, etag)
+        except HttpError as exc:
+            run.failed[mentor] = f"HTTP {exc.status}" if exc.status else "no answer"
+            if exc.status is None or exc.status == 429 or exc.status >= 500:
+                run.host_failures[host] = run.host_failures.get(host, 0) + 1
+            if previous:
+                run.bookmark[mentor] = previous  # the rows it gave are still the latest we know
+            return
+        run.hosts_ok.add(host)
+        if fetched.status == 304:
+            run.unchanged.append(mentor)
+            run.bookmark[mentor] = previous
+            return
+        try:
+            parsed = parse_feed(
+                fetched.body, self.default_zone, weeks[0], weeks[-1] + timedelta(days=6)
+            )
+        except FeedUnreadable as exc:
+            run.failed[mentor] = str(exc)
+            return  # no bookmark: the next sync fetches it again in full
+        run.zone_notes += [f"{mentor}: {note}" for note in parsed.notes]
+        if parsed.undatable:
+            run.quarantined.append(mentor)
+            problem = f"{parsed.undatable} event(s) without a usable DTSTART"
+            run.rows += unknown_rows(mentor, weeks, SOURCE, _problem=problem)
+        else:
+            run.rows += free_slot_rows(mentor, weeks, parsed.zone, parsed.busy, SOURCE)
+        if fetched.etag:
+            run.bookmark[mentor] = {
+                "etag": fetched.etag,
+                "url": fingerprint(url),
+                "weeks": [weeks[0].isoformat(), weeks[-1].isoformat()],
+            }
+
+
+@dataclass
+class _Run:
+    """What one sync gathered over the feeds."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    bookmark: dict[str, Any] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # mentor -> why
+    unchanged: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    zone_notes: list[str] = field(default_factory=list)
+    host_failures: dict[str, int] = field(default_factory=dict)
+    hosts_ok: set[str] = field(default_factory=set)
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.failed:
+            notes.append(
+                f"{len(self.failed)} feed(s) could not be read and are skipped this sync: "
+                + _listed([f"{m} ({self.failed[m]})" for m in sorted(self.failed)])
+            )
+        if self.quarantined:
+            notes.append(
+                "feeds with events that have no usable start, their weeks quarantined: "
+                + _listed(sorted(self.quarantined))
+            )
+        if self.unchanged:
+            notes.append(f"{len(self.unchanged)} feed(s) unchanged since the last sync (304)")
+        return notes + self.zone_notes
