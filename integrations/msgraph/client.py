@@ -32,7 +32,7 @@ from integrations.common.schema import (
     drop_exact_duplicates,
 )
 from integrations.contracts import contracts_for_feed
-from integrations.msgraph.schedules import Window, map_entries
+from integrations.msgraph.schedules import Outcome, Window, map_entries
 
 log = logging.getLogger(__name__)
 
@@ -160,11 +160,6 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[i : i + size]
 
 
-def _listed(mentors: list[str], limit: int = 10) -> str:
-    shown = ", ".join(mentors[:limit])
-    return shown + (f" and {len(mentors) - limit} more" if len(mentors) > limit else "")
-
-
 class MsGraphCalendar:
     """The calendar connector for Microsoft 365 mailboxes (source ``msgraph``)."""
 
@@ -271,59 +266,35 @@ class MsGraphCalendar:
         for mentor, email in self.mailboxes.items():
             requested.setdefault(email.strip().lower(), []).append(mentor)
         emails = list(requested)
-        rows: list[dict[str, Any]] = []
-        errors: dict[str, str] = {}
-        missing: set[str] = set()
-        problems: list[str] = []
-        fallback: set[str] = set()
+        total = Outcome()
         windows = self.windows()
         for window in windows:
             for batch in _chunks(emails, self.batch_size):
                 entries = self.client.get_schedule(
                     batch, window.start, window.end, window.interval_minutes
                 )
-                outcome = map_entries(
-                    entries, {e: requested[e] for e in batch}, window, self.default_zone
+                total.add(
+                    map_entries(
+                        entries, {e: requested[e] for e in batch}, window, self.default_zone
+                    )
                 )
-                rows += outcome.rows
-                errors.update(outcome.errors)
-                missing.update(outcome.missing)
-                problems += outcome.problems
-                fallback.update(outcome.fallback_zone)
-        if errors and len(errors) == len(self.mailboxes):
-            codes = ", ".join(sorted(set(errors.values())))
+        if total.errors and len(total.errors) == len(self.mailboxes):
+            codes = ", ".join(sorted(set(total.errors.values())))
             raise ExtractError(
-                f"msgraph: Graph could not read any of the {len(errors)} mailboxes ({codes}); "
-                "check that the app has the Calendars.Read application permission with admin "
-                "consent, and the addresses in extra.mailboxes"
+                f"msgraph: Graph could not read any of the {len(total.errors)} mailboxes "
+                f"({codes}); check that the app has the Calendars.Read application permission "
+                "with admin consent, and the addresses in extra.mailboxes"
             )
-        notes = []
-        for mentor in sorted(errors):
-            log.warning("msgraph: mailbox of mentor %s skipped (%s)", mentor, errors[mentor])
-        if errors:
-            skipped = sorted(errors)
-            notes.append(
-                f"{len(skipped)} mentor mailbox(es) could not be read and are skipped this sync: "
-                + _listed([f"{m} ({errors[m]})" for m in skipped])
-            )
-        if missing - set(errors):
-            notes.append(
-                "getSchedule returned no schedule for " + _listed(sorted(missing - set(errors)))
-            )
-        if fallback:
-            notes.append(
-                f"{len(fallback)} mailbox(es) have no working-hours time zone we know; counted "
-                f"in {timezone_name(self.default_zone)}: {_listed(sorted(fallback))}"
-            )
-        notes += [f"getSchedule: {p}" for p in dict.fromkeys(problems)]
+        for mentor in sorted(total.errors):
+            log.warning("msgraph: mailbox of mentor %s skipped (%s)", mentor, total.errors[mentor])
         weeks = [w for window in windows for w in window.weeks]
         yield Extract(
             contract=contract,
-            records=drop_exact_duplicates(rows),
+            records=drop_exact_duplicates(total.rows),
             source_ref=(
                 f"msgraph getSchedule weeks {weeks[0]}..{weeks[-1]}, {len(emails)} mailboxes"
             ),
             bookmark=None,
             window_end=as_of,
-            notes=notes,
+            notes=total.notes(timezone_name(self.default_zone)),
         )

@@ -57,6 +57,36 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     fallback_zone: list[str] = field(default_factory=list)  # mentors read in the default zone
 
+    def add(self, other: Outcome) -> None:
+        self.rows += other.rows
+        self.errors.update(other.errors)
+        self.missing += [m for m in other.missing if m not in self.missing]
+        self.problems += [p for p in other.problems if p not in self.problems]
+        self.fallback_zone += [m for m in other.fallback_zone if m not in self.fallback_zone]
+
+    def notes(self, default_zone: str) -> list[str]:
+        """What the batch message says about mailboxes that gave no (or doubtful) rows."""
+        notes = []
+        if self.errors:
+            notes.append(
+                f"{len(self.errors)} mentor mailbox(es) could not be read and are skipped this "
+                "sync: " + _listed([f"{m} ({self.errors[m]})" for m in sorted(self.errors)])
+            )
+        missing = sorted(set(self.missing) - set(self.errors))
+        if missing:
+            notes.append("getSchedule returned no schedule for " + _listed(missing))
+        if self.fallback_zone:
+            notes.append(
+                f"{len(self.fallback_zone)} mailbox(es) have no working-hours time zone we "
+                f"know; counted in {default_zone}: {_listed(sorted(self.fallback_zone))}"
+            )
+        return notes + [f"getSchedule: {p}" for p in self.problems]
+
+
+def _listed(items: list[str], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
 
 def map_entries(
     entries: Sequence[Any],
