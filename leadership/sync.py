@@ -21,6 +21,8 @@ from integrations.common.connection import get_connection
 from integrations.common.connector import Connector
 from integrations.common.schema import Extract, ExtractError, StreamContract
 from integrations.file_drop import FileDrop, drop_location
+from integrations.ics import IcsFeeds
+from integrations.msgraph import MsGraphCalendar
 from integrations.qualtrics import Qualtrics
 from integrations.redcap import Redcap
 from integrations.workday import Workday
@@ -71,6 +73,8 @@ SOURCES: dict[str, Callable[..., Connector]] = {
     "workday": _from_connection("workday_default", Workday.from_connection),
     "redcap": _from_connection("redcap_default", Redcap.from_connection),
     "qualtrics": _from_connection("qualtrics_default", Qualtrics.from_connection),
+    "msgraph": _from_connection("msgraph_default", MsGraphCalendar.from_connection),
+    "ics": _from_connection("ics_default", IcsFeeds.from_connection),
 }
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from simulator.program import Program
 from simulator.servers.base import SimServer
 from simulator.servers.canvas import CanvasServer
+from simulator.servers.ics import IcsServer
+from simulator.servers.msgraph import MsGraphServer
 from simulator.servers.qualtrics import QualtricsServer
 from simulator.servers.redcap import RedcapServer
 from simulator.servers.workday import WorkdayServer
@@ -25,6 +27,8 @@ SERVERS: dict[str, Callable[[Program], SimServer]] = {
     "workday": WorkdayServer,
     "redcap": RedcapServer,
     "qualtrics": QualtricsServer,
+    "msgraph": MsGraphServer,
+    "ics": IcsServer,
 }
 
 

@@ -1,0 +1,240 @@
+"""Free one-hour working slots from busy time: the arithmetic every calendar connector shares.
+
+The ``calendar__free_slots`` contract counts, per mentor and ISO week (``week_start`` is
+the Monday), the one-hour slots of the working week, Monday-Friday 08:00-18:00 *in the
+mentor's time zone* (50 slots), that no busy time touches. Connectors turn what their
+vendor says (Graph's ``availabilityView`` digits, an ICS feed's events) into busy
+intervals and a time zone; this module does the rest, so both sources count the same way.
+
+What counts as busy (one decision for every source):
+- ``busy`` and ``oof`` (out of office): busy.
+- ``tentative``: busy. A tentatively accepted invitation usually becomes a meeting, and the
+  matching engine promises a mentee the mentor's time: offering a slot that turns out to be
+  taken costs more than missing one that turns out free. Outlook's own merged view ranks
+  tentative between free and busy; we take the cautious side.
+- ``free``, ``workingElsewhere`` (the mentor works, just not on site), transparent events
+  (``TRANSP:TRANSPARENT``, Outlook's "show as free") and cancelled events: never busy.
+
+Time arithmetic is done in UTC instants; slot boundaries are wall-clock hours in the
+mentor's zone, so a week that crosses a daylight-saving change still has 50 slots of one
+hour each, each at the right instant. A slot is free only if no busy time overlaps it at
+all; ``busy_minutes`` is the busy time (overlaps merged, counted once) inside working hours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WORKDAY_START = 8  # 08:00 local
+WORKDAY_END = 18  # 18:00 local
+WORKING_DAYS = 5  # Monday-Friday
+SLOTS_PER_WEEK = WORKING_DAYS * (WORKDAY_END - WORKDAY_START)
+DEFAULT_HORIZON_WEEKS = 4
+
+BUSY_STATUSES = frozenset({"busy", "oof", "tentative"})
+NOT_BUSY_STATUSES = frozenset({"free", "workingelsewhere"})
+
+
+def counts_as_busy(status: str | None) -> bool:
+    """Whether a free/busy status blocks a slot (see the module docstring for why)."""
+    return (status or "busy").replace("_", "").lower() not in NOT_BUSY_STATUSES
+
+
+@dataclass(frozen=True, order=True)
+class Busy:
+    """One stretch of busy time, as UTC instants (use :func:`busy` to build one)."""
+
+    start: datetime
+    end: datetime
+
+
+def as_utc(moment: datetime, tz: tzinfo) -> datetime:
+    """An aware UTC instant; a naive (floating) time is read as wall-clock time in ``tz``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(UTC)
+
+
+def busy(start: datetime | date, end: datetime | date, tz: tzinfo) -> Busy:
+    """Busy time from ``start`` to ``end``; dates (all-day events) run from local midnight."""
+    return Busy(_instant(start, tz), _instant(end, tz))
+
+
+def _instant(value: datetime | date, tz: tzinfo) -> datetime:
+    if isinstance(value, datetime):
+        return as_utc(value, tz)
+    return as_utc(datetime.combine(value, time(0)), tz)
+
+
+def resolve_timezone(name: str | None) -> tzinfo | None:
+    """A zone from an IANA name (``America/New_York``) or a Windows name
+    (``Eastern Standard Time``, as Outlook and Graph write them); None when unknown."""
+    if not name or not str(name).strip():
+        return None
+    name = str(name).strip().strip('"')
+    if name.upper() in ("UTC", "Z", "GMT", "ETC/UTC"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+    olson = WINDOWS_TO_OLSON.get(name)
+    if olson:
+        try:
+            return ZoneInfo(olson)
+        except ZoneInfoNotFoundError:
+            return None
+    return None
+
+
+def timezone_name(tz: tzinfo) -> str:
+    return getattr(tz, "key", None) or str(tz)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_ahead(today: date, horizon_weeks: int = DEFAULT_HORIZON_WEEKS) -> list[date]:
+    """The Monday of ``today``'s week and of the ``horizon_weeks`` weeks after it."""
+    if horizon_weeks < 0:
+        raise ValueError("horizon_weeks must be 0 or more")
+    first = monday_of(today)
+    return [first + timedelta(weeks=k) for k in range(horizon_weeks + 1)]
+
+
+def working_slots(week_start: date, tz: tzinfo) -> list[Busy]:
+    """The week's one-hour working slots (Mon-Fri, 08-18 local), as UTC instants."""
+    slots = []
+    for day_offset in range(WORKING_DAYS):
+        day = week_start + timedelta(days=day_offset)
+        for hour in range(WORKDAY_START, WORKDAY_END):
+            start = as_utc(datetime.combine(day, time(hour)), tz)
+            end = as_utc(datetime.combine(day, time(hour)) + timedelta(hours=1), tz)
+            slots.append(Busy(start, end))
+    return slots
+
+
+def merge(intervals: Iterable[Busy]) -> list[Busy]:
+    """The union of busy intervals, sorted; empty and inverted intervals are dropped."""
+    merged: list[Busy] = []
+    for interval in sorted(i for i in intervals if i.end > i.start):
+        if merged and interval.start <= merged[-1].end:
+            if interval.end > merged[-1].end:
+                merged[-1] = Busy(merged[-1].start, interval.end)
+        else:
+            merged.append(interval)
+    return merged
+
+
+@dataclass(frozen=True)
+class WeekAvailability:
+    week_start: date
+    free_slots: int
+    busy_minutes: int
+    working_slots: int
+
+
+def week_availability(week_start: date, tz: tzinfo, busy_time: Iterable[Busy]) -> WeekAvailability:
+    """Free slots and busy minutes of one working week in ``tz``."""
+    if week_start.weekday() != 0:
+        raise ValueError(f"week_start {week_start} is not a Monday")
+    slots = working_slots(week_start, tz)
+    week_begin, week_end = slots[0].start, slots[-1].end
+    merged = [b for b in merge(busy_time) if b.end > week_begin and b.start < week_end]
+    free = 0
+    busy_seconds = 0.0
+    for slot in slots:
+        overlap = sum(
+            (min(b.end, slot.end) - max(b.start, slot.start)).total_seconds()
+            for b in merged
+            if b.start < slot.end and b.end > slot.start
+        )
+        busy_seconds += overlap
+        free += overlap == 0
+    return WeekAvailability(week_start, free, int(busy_seconds // 60), len(slots))
+
+
+def free_slot_rows(
+    mentor_id: str | None,
+    weeks: Iterable[date],
+    tz: tzinfo,
+    busy_time: Iterable[Busy],
+    calendar_source: str,
+) -> list[dict[str, Any]]:
+    """``calendar__free_slots`` records for one mentor, one per week."""
+    intervals = merge(busy_time)
+    rows = []
+    for week in weeks:
+        week_result = week_availability(week, tz, intervals)
+        rows.append(
+            {
+                "mentor_id": mentor_id,
+                "week_start": week.isoformat(),
+                "free_slots": week_result.free_slots,
+                "busy_minutes": week_result.busy_minutes,
+                "working_slots": week_result.working_slots,
+                "calendar_source": calendar_source,
+            }
+        )
+    return rows
+
+
+def unknown_rows(
+    mentor_id: str | None, weeks: Iterable[date], calendar_source: str, **context: Any
+) -> list[dict[str, Any]]:
+    """Rows for weeks the source could not describe: the free-slot counts are missing, so
+    validation quarantines them with the reason; ``context`` (keys starting with ``_``)
+    rides along in the quarantined record to say what went wrong."""
+    return [
+        {
+            "mentor_id": mentor_id,
+            "week_start": week.isoformat(),
+            "free_slots": None,
+            "busy_minutes": None,
+            "working_slots": SLOTS_PER_WEEK,
+            "calendar_source": calendar_source,
+            **context,
+        }
+        for week in weeks
+    ]
+
+
+def sync_moment(today: date | None, now: datetime | None = None) -> datetime:
+    """The instant a calendar snapshot describes: now, or ``today`` at now's time of day
+    when the caller pins the date (tests and backfills on simulated or past weeks)."""
+    now = now or datetime.now(UTC)
+    if today is None:
+        return now
+    return datetime.combine(today, now.timetz().replace(tzinfo=None), UTC)
+
+
+def parse_day(value: Any) -> date | None:
+    """A pinned ``today`` from a connection extra (ISO date string) or an argument."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def mapping_setting(value: Any) -> dict[str, str] | None:
+    """A ``{mentor_id: address}`` setting: a JSON object, or its text (Airflow's URI format
+    gives extras as strings); None when absent or not a mapping."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, Mapping):
+        return None
+    return {str(k): str(v) for k, v in value.items() if v}

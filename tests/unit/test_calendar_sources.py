@@ -1,0 +1,202 @@
+"""What the two calendar readers make of their vendor's shapes: ICS feeds and Graph views."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from integrations.common.calendar import week_availability
+from integrations.ics.feeds import FeedUnreadable, parse_feed
+from integrations.msgraph.schedules import Window, map_entries, view_to_busy
+
+NEW_YORK = ZoneInfo("America/New_York")
+MONDAY = date(2026, 10, 26)  # the week daylight saving ends (Sunday 1 November)
+
+
+def feed(*events: str, head: str = "") -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", *head.split("|"), *events]
+    text = "\r\n".join([line for line in lines if line] + ["END:VCALENDAR", ""])
+    return text.encode()
+
+
+def event(uid: str, *props: str) -> str:
+    return "\r\n".join(
+        ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260901T000000Z", *props, "END:VEVENT"]
+    )
+
+
+def week_of(body: bytes, default=UTC, start: date = MONDAY):
+    parsed = parse_feed(body, default, start, start + timedelta(days=6))
+    result = week_availability(start, parsed.zone, parsed.busy)
+    return parsed, (result.free_slots, result.busy_minutes)
+
+
+def test_what_blocks_in_a_feed():
+    body = feed(
+        event("busy", "DTSTART:20261026T090000", "DTEND:20261026T100000"),  # floating
+        event("tent", "DTSTART:20261026T100000", "DTEND:20261026T110000", "STATUS:TENTATIVE"),
+        event(
+            "oof",
+            "DTSTART:20261026T110000",
+            "DTEND:20261026T120000",
+            "X-MICROSOFT-CDO-BUSYSTATUS:OOF",
+        ),
+        event("gone", "DTSTART:20261027T090000", "DTEND:20261027T170000", "STATUS:CANCELLED"),
+        event(
+            "seethrough", "DTSTART:20261028T090000", "DTEND:20261028T170000", "TRANSP:TRANSPARENT"
+        ),
+        event(
+            "free",
+            "DTSTART:20261029T090000",
+            "DTEND:20261029T170000",
+            "X-MICROSOFT-CDO-BUSYSTATUS:FREE",
+        ),
+        event(
+            "elsewhere",
+            "DTSTART:20261029T090000",
+            "DTEND:20261029T170000",
+            "X-MICROSOFT-CDO-BUSYSTATUS:WORKINGELSEWHERE",
+        ),
+        event("allday", "DTSTART;VALUE=DATE:20261030", "DTEND;VALUE=DATE:20261031"),
+        event("saturday", "DTSTART;VALUE=DATE:20261031"),
+        head="X-WR-TIMEZONE:Eastern Standard Time",
+    )
+    parsed, counts = week_of(body)
+    assert parsed.zone == NEW_YORK and parsed.zone_from == "X-WR-TIMEZONE"
+    assert counts == (50 - 3 - 10, 180 + 600)
+
+
+def test_recurrences_exceptions_and_moves_across_the_dst_change():
+    body = feed(
+        event(
+            "clinic",
+            "DTSTART;TZID=America/New_York:20261019T080000",
+            "DTEND;TZID=America/New_York:20261019T120000",
+            "RRULE:FREQ=WEEKLY",
+            "EXDATE;TZID=America/New_York:20261026T080000",
+        ),
+        event(
+            "series",
+            "DTSTART;TZID=America/New_York:20261027T140000",
+            "DTEND;TZID=America/New_York:20261027T150000",
+            "RRULE:FREQ=DAILY;COUNT=3",
+        ),
+        event(
+            "series",
+            "RECURRENCE-ID;TZID=America/New_York:20261028T140000",
+            "DTSTART;TZID=America/New_York:20261028T160000",
+            "DTEND;TZID=America/New_York:20261028T180000",
+        ),
+    )
+    parsed, counts = week_of(body, default=NEW_YORK)
+    assert parsed.zone_from == "the connection"  # no X-WR-TIMEZONE, no VTIMEZONE
+    # Tue 14-15, Wed moved to 16-18, Thu 14-15; Monday's clinic is excluded
+    assert counts == (46, 240)
+    _, next_week = week_of(body, default=NEW_YORK, start=MONDAY + timedelta(weeks=1))
+    assert next_week == (46, 240)  # the clinic is back, at 08:00 EST
+
+
+def test_the_zone_of_a_feed_without_x_wr_timezone_is_its_vtimezone():
+    vtimezone = "|".join(
+        [
+            "BEGIN:VTIMEZONE",
+            "TZID:Customized Time Zone",
+            "BEGIN:STANDARD",
+            "DTSTART:16010101T000000",
+            "TZOFFSETFROM:+0530",
+            "TZOFFSETTO:+0530",
+            "END:STANDARD",
+            "END:VTIMEZONE",
+        ]
+    )
+    body = feed(
+        event(
+            "x",
+            "DTSTART;TZID=Customized Time Zone:20261026T080000",
+            "DTEND;TZID=Customized Time Zone:20261026T093000",
+        ),
+        head=vtimezone,
+    )
+    parsed, counts = week_of(body)
+    assert parsed.zone_from == "VTIMEZONE"
+    assert parsed.zone.utcoffset(datetime(2026, 10, 26)) == timedelta(hours=5, minutes=30)
+    assert counts == (48, 90)
+
+
+def test_an_unknown_x_wr_timezone_falls_back_with_a_note():
+    body = feed(
+        event("x", "DTSTART:20261026T130000Z", "DTEND:20261026T140000Z"),
+        head="X-WR-TIMEZONE:Mars/Olympus_Mons",
+    )
+    parsed, counts = week_of(body, default=NEW_YORK)
+    assert parsed.zone == NEW_YORK and "Mars/Olympus_Mons" in parsed.notes[0]
+    assert counts == (49, 60)
+
+
+def test_a_bom_and_folded_lines_are_read():
+    body = "\ufeff".encode() + feed(
+        event(
+            "x",
+            "DTSTART:20261026T130000Z",
+            "DTEND:20261026T140000Z",
+            "DESCRIPTION:" + "a long line " * 10,
+        )
+    ).replace(b"a long line a long", b"a long line\r\n  a long")
+    assert week_of(body)[1] == (49, 60)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<!DOCTYPE html><html>Sign in</html>", "an HTML page"),
+        (b"", "not an iCalendar feed"),
+        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", "syntax error"),
+    ],
+)
+def test_what_is_not_a_feed_says_so(body, message):
+    with pytest.raises(FeedUnreadable, match=message):
+        parse_feed(body, UTC, MONDAY, MONDAY + timedelta(days=6))
+
+
+def test_an_event_without_a_start_makes_the_feed_undatable():
+    body = feed(event("x", "DTEND:20261026T140000Z"), event("y", "DTSTART:garbage"))
+    assert parse_feed(body, UTC, MONDAY, MONDAY).undatable == 2
+
+
+def test_availability_view_digits_become_busy_intervals():
+    start = datetime(2026, 10, 25, tzinfo=UTC)
+    intervals = view_to_busy("0012340", start, 60)
+    assert [(b.start.hour, b.end.hour) for b in intervals] == [(2, 5)]  # 1, 2, 3; 4 is not busy
+
+
+def test_graph_entries_map_to_rows_or_to_what_went_wrong():
+    window = Window(
+        [MONDAY], datetime(2026, 10, 25, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC), 60
+    )
+    monday_9_edt = 24 + 13  # hours from the window's start to 09:00 EDT on Monday
+    view = "0" * monday_9_edt + "2" + "0" * (window.digits - monday_9_edt - 1)
+    requested = {"a@x.org": ["A"], "b@x.org": ["B"], "c@x.org": ["C"], "d@x.org": ["D"]}
+    entries = [
+        {
+            "scheduleId": "A@x.org",
+            "availabilityView": view,
+            "workingHours": {"timeZone": {"name": "Eastern Standard Time"}},
+        },
+        {
+            "scheduleId": "b@x.org",
+            "availabilityView": "",
+            "error": {"message": "nope", "responseCode": "ErrorMailRecipientNotFound"},
+        },
+        {"scheduleId": "c@x.org", "availabilityView": "000"},
+        {"availabilityView": view, "newField": 1},
+    ]
+    outcome = map_entries(entries, requested, window, UTC)
+    by_mentor = {r["mentor_id"]: r for r in outcome.rows}
+    assert (by_mentor["A"]["free_slots"], by_mentor["A"]["busy_minutes"]) == (49, 60)
+    assert outcome.errors == {"B": "ErrorMailRecipientNotFound"}
+    assert by_mentor["C"]["free_slots"] is None and "3 digits" in by_mentor["C"]["_problem"]
+    assert by_mentor[None]["newField"] == 1 and "no scheduleId" in by_mentor[None]["_problem"]
+    assert outcome.missing == ["D"]
+    assert outcome.fallback_zone == ["C", "entry 3 (no scheduleId)"]
