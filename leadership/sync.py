@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from integrations.canvas import Canvas
-from integrations.common.connection import get_connection
+from integrations.common.connection import ConnectionSettings, get_connection
 from integrations.common.connector import Connector
 from integrations.common.schema import Extract, ExtractError, StreamContract
 from integrations.file_drop import FileDrop, drop_location
@@ -64,6 +64,31 @@ def _from_connection(conn_id: str, factory: Callable[..., Connector]) -> Callabl
     return build
 
 
+def _msgraph_with_directory(conn: ConnectionSettings, **options: Any) -> Connector:
+    """Graph needs mailboxes: the connection's extra, else the mentor directory in the marts."""
+    mailboxes = None if conn.extra.get("mailboxes") else mentor_mailboxes()
+    return MsGraphCalendar.from_connection(conn, mailboxes=mailboxes, **options)
+
+
+def mentor_mailboxes() -> dict[str, str] | None:
+    """Mentor id -> email for every possible mentor (active faculty, PGY-2/3 residents).
+
+    Read from ``marts.dim_physicians``; None until the HR sync and the warehouse build
+    have run once (the Graph connector then says so).
+    """
+    with warehouse.transaction() as conn:
+        exists = conn.exec_driver_sql("select to_regclass('marts.dim_physicians')").scalar()
+        if not exists:
+            return None
+        rows = conn.exec_driver_sql(
+            "select physician_id, email from marts.dim_physicians"
+            " where is_active and email is not null and (current_role_code in"
+            " ('attending', 'division_chief', 'vice_chair', 'chair')"
+            " or (current_role_code = 'resident' and current_pgy_level in (2, 3)))"
+        ).all()
+    return dict(rows) or None
+
+
 SOURCES: dict[str, Callable[..., Connector]] = {
     "hr_csv": _file_drop("hr"),
     "lms_csv": _file_drop("lms"),
@@ -73,7 +98,7 @@ SOURCES: dict[str, Callable[..., Connector]] = {
     "workday": _from_connection("workday_default", Workday.from_connection),
     "redcap": _from_connection("redcap_default", Redcap.from_connection),
     "qualtrics": _from_connection("qualtrics_default", Qualtrics.from_connection),
-    "msgraph": _from_connection("msgraph_default", MsGraphCalendar.from_connection),
+    "msgraph": _from_connection("msgraph_default", _msgraph_with_directory),
     "ics": _from_connection("ics_default", IcsFeeds.from_connection),
 }
 
@@ -122,7 +147,8 @@ def sync(
 ) -> list[BatchResult]:
     """Sync ``source`` (all its streams, or the named ones); return one result per batch."""
     say = progress or log.info
-    connector = build_connector(source, **options)
+    # Connectors that look at the calendar (free slots of "this week") get the same day.
+    connector = build_connector(source, **({"today": today} if today else {}), **options)
     warehouse.migrate()
     wanted = set(streams) if streams else None
     contracts = [

@@ -418,7 +418,7 @@ def _surveys(
         for person in residents:
             if rng.random() < 0.1:
                 continue  # did not answer this quarter
-            base = rng.uniform(2.0, 4.6)
+            base = rng.uniform(2.9, 4.9)
             submitted = _at(q_end - timedelta(days=rng.randint(0, 20)), 12, rng.randint(0, 59))
             response_id = f"CONF-{quarter}-{person.worker_id}"
             for item in CONFIDENCE_ITEMS:

@@ -1,4 +1,4 @@
-"""A warehouse holding the whole simulated institution (every feed), built by dbt per module."""
+"""A warehouse holding the whole simulated institution (every feed), built by dbt once."""
 
 from __future__ import annotations
 
@@ -15,8 +15,12 @@ from simulator.file_drops import write_file_drops
 from simulator.institution import generate
 from simulator.program import Program, generate_program
 
-FEED_SOURCES = {"hr": "hr_csv", "lms": "lms_csv", "calendar": "calendar_csv",
-                "surveys": "surveys_csv"}
+FEED_SOURCES = {
+    "hr": "hr_csv",
+    "lms": "lms_csv",
+    "calendar": "calendar_csv",
+    "surveys": "surveys_csv",
+}
 
 
 @dataclass
@@ -36,8 +40,9 @@ class SimulatedWarehouse:
     def build(self, *args: str) -> str:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("WAREHOUSE_URL", self.url)
-            return run_dbt(["build", *args],
-                           dbt_vars={"as_of_date": self.program.inst.as_of.isoformat()})
+            return run_dbt(
+                ["build", *args], dbt_vars={"as_of_date": self.program.inst.as_of.isoformat()}
+            )
 
 
 def load_simulated(url: str, program: Program, drops: Path) -> None:
@@ -49,9 +54,13 @@ def load_simulated(url: str, program: Program, drops: Path) -> None:
             sync(source, path=drops / feed, today=program.inst.as_of)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def simulated_warehouse(make_database, tmp_path_factory) -> Iterator[SimulatedWarehouse]:
-    """The small simulated institution, every feed synced, `dbt build` run."""
+    """The small simulated institution, every feed synced, `dbt build` run (once per session).
+
+    Tests that add data (program assignments, say) rebuild what they need and must not
+    remove what others rely on.
+    """
     url = make_database()
     program = generate_program(generate(scale="small"))
     drops = tmp_path_factory.mktemp("drops")
