@@ -34,6 +34,7 @@ TARGETS: dict[str, tuple[str, str]] = {
 }
 
 REFERENCES: dict[str, list[tuple[str, str]]] = {
+    "hr__demographics": [("worker_id", "physician")],
     "lms__enrollments": [("sis_user_id", "physician")],
     "calendar__free_slots": [("mentor_id", "physician")],
     "surveys__confidence_answers": [("respondent_id", "physician")],

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from integrations.contracts import contracts_for_feed
-from integrations.contracts.hr import JOB_HISTORY, WORKERS
+from integrations.contracts.hr import DEMOGRAPHICS, JOB_HISTORY, WORKERS
 from simulator.hr_drop import PlantedRow, default_drop_dates, snapshot_rows, write_hr_drop
 from simulator.program import BusyEvent, Program
 
@@ -79,6 +79,10 @@ def snapshot(program: Program, feed: str, day: date) -> Rows:
             JOB_HISTORY.name: [
                 dict(zip(JOB_HISTORY.column_names, r, strict=True)) for r in history
             ],
+            DEMOGRAPHICS.name: [
+                dict(program.inst.demographics[p.worker_id])
+                for p in program.inst.people if p.hire_date <= day
+            ],
         }
     if feed == "lms":
         return _lms(program, day)
@@ -101,7 +105,9 @@ def write_feed_drop(
     folder = Path(folder)
     dates = sorted(drop_dates or drop_dates_for(program, feed))
     if feed == "hr":
-        hr = write_hr_drop(program.inst, folder, drop_dates=dates, plant_bad_rows=plant_bad_rows)
+        hr = write_hr_drop(
+            program.inst, folder, drop_dates=dates, plant_bad_rows=plant_bad_rows, demographics=True
+        )
         return FeedDrop(feed, folder, hr.files, hr.planted)
     folder.mkdir(parents=True, exist_ok=True)
     result = FeedDrop(feed, folder)

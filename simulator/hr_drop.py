@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from integrations.contracts.hr import JOB_HISTORY, WORKERS
+from integrations.contracts.hr import DEMOGRAPHICS, JOB_HISTORY, WORKERS
 from simulator.institution import Institution
 
 
@@ -96,7 +96,9 @@ def write_hr_drop(
     *,
     drop_dates: list[date] | None = None,
     plant_bad_rows: bool = False,
+    demographics: bool = False,
 ) -> HrDrop:
+    """Write the HR drop; ``demographics`` adds ``demographics_<date>.csv`` on the last date."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     result = HrDrop(folder)
@@ -110,6 +112,21 @@ def write_hr_drop(
             result.planted += _plant(workers, history, workers_name, history_name)
         result.files.append(_write(folder / workers_name, WORKERS.column_names, workers))
         result.files.append(_write(folder / history_name, JOB_HISTORY.column_names, history))
+        if last and demographics:
+            hired = {p.worker_id for p in inst.people if p.hire_date <= day}
+            rows = [
+                [
+                    _fmt(v).lower() if isinstance(v, bool) else _fmt(v)
+                    for v in (d[c] for c in DEMOGRAPHICS.column_names)
+                ]
+                for worker_id, d in inst.demographics.items()
+                if worker_id in hired
+            ]
+            result.files.append(
+                _write(
+                    folder / f"demographics_{day.isoformat()}.csv", DEMOGRAPHICS.column_names, rows
+                )
+            )
     return result
 
 

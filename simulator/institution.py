@@ -126,6 +126,8 @@ class Institution:
     scale: str
     as_of: date
     people: list[Person]
+    # Self-reported demographics per worker id (equity audit only; never a matching input).
+    demographics: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def by_id(self) -> dict[str, Person]:
         return {p.worker_id: p for p in self.people}
@@ -305,4 +307,33 @@ def generate(
                 if person.termination_date < start:
                     person.termination_date = None
             people.append(person)
-    return Institution(seed=seed, scale=scale, as_of=as_of, people=people)
+    return Institution(
+        seed=seed, scale=scale, as_of=as_of, people=people, demographics=_demographics(people, seed)
+    )
+
+
+def _demographics(people: list[Person], seed: int) -> dict[str, dict[str, object]]:
+    rng = random.Random(f"demographics/{seed}")
+    genders = (["woman"] * 48) + (["man"] * 46) + (["nonbinary"] * 2) + (["undisclosed"] * 4)
+    races = (
+        ["white"] * 45
+        + ["asian"] * 22
+        + ["black"] * 9
+        + ["hispanic_latino"] * 11
+        + ["multiracial"] * 5
+        + ["native_american"] * 1
+        + ["pacific_islander"] * 1
+        + ["undisclosed"] * 6
+    )
+    out: dict[str, dict[str, object]] = {}
+    for person in people:
+        race = rng.choice(races)
+        out[person.worker_id] = {
+            "worker_id": person.worker_id,
+            "gender": rng.choice(genders),
+            "race_ethnicity": race,
+            "underrepresented_in_medicine": race
+            in ("black", "hispanic_latino", "native_american", "pacific_islander"),
+            "first_generation": rng.random() < 0.15,
+        }
+    return out

@@ -45,4 +45,33 @@ JOB_HISTORY = StreamContract(
     primary_key=("worker_id", "effective_date"),
 )
 
-CONTRACTS = [WORKERS, JOB_HISTORY]
+DEMOGRAPHICS = StreamContract(
+    feed="hr",
+    name="demographics",
+    description=(
+        "Self-reported demographics, for the equity audit only: dbt keeps them in the "
+        "restricted schema, and the matching engine never reads them."
+    ),
+    columns=columns(
+        "worker_id",
+        "gender",
+        "race_ethnicity",
+        ("underrepresented_in_medicine", "boolean"),
+        ("first_generation", "boolean"),
+    ),
+    primary_key=("worker_id",),
+)
+
+GENDERS = ("woman", "man", "nonbinary", "undisclosed")
+RACE_ETHNICITIES = (
+    "asian",
+    "black",
+    "hispanic_latino",
+    "native_american",
+    "pacific_islander",
+    "white",
+    "multiracial",
+    "undisclosed",
+)
+
+CONTRACTS = [WORKERS, JOB_HISTORY, DEMOGRAPHICS]

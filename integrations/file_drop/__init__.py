@@ -26,6 +26,8 @@ contracts in ``integrations/contracts/``):
     hire_date (date), termination_date (date)
   - job_history: worker_id, effective_date (date), role, pgy_level (integer), department,
     specialty, program, title
+  - demographics: worker_id, gender, race_ethnicity, underrepresented_in_medicine (boolean),
+    first_generation (boolean)
 
 ``lms/``
   - courses: course_id, course_code, sis_course_id, account_id, name, workflow_state,

@@ -184,7 +184,9 @@ class Workday:
         )
 
     def streams(self) -> list[StreamContract]:
-        return contracts_for_feed("hr")
+        # The workers report carries workers and their job history; demographics, when
+        # an institution shares them, arrive through their own file drop.
+        return [c for c in contracts_for_feed("hr") if c.name in ("workers", "job_history")]
 
     def effective_date(self, started: datetime) -> date:
         """The report's as-of date: fixed in the connection, else today in the prompts' zone."""

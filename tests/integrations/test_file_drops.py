@@ -55,6 +55,8 @@ def as_stored(contract: StreamContract, row: dict[str, Any]) -> dict[str, Any]:
             )
         elif column.type == "json":
             out[column.name] = json.loads(value) if isinstance(value, str) else value
+        elif column.type == "boolean":
+            out[column.name] = value if isinstance(value, bool) else value == "true"
         else:
             raise AssertionError(f"no comparison for {column.type}")
     return out
