@@ -150,6 +150,31 @@ def cmd_expectations(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_match(args: argparse.Namespace) -> int:
+    from leadership.matching import match
+    from leadership.matching.files import read_mentors, read_residents, write_assignments
+
+    if args.residents or args.mentors or args.out:
+        if not (args.residents and args.mentors and args.out):
+            raise SystemExit("error: file mode needs --residents R.csv --mentors M.csv --out A.csv")
+        residents, mentors = read_residents(args.residents), read_mentors(args.mentors)
+        results = match(residents, mentors)
+        write_assignments(args.out, [a for r in results for a in r.assignments])
+        for r in results:
+            _say(
+                f"{r.tier:<14} matched {len(r.matched):>5} of {len(r.assignments):>5}, "
+                f"total score {r.exact_total:.4f} ({r.seconds:.2f}s)"
+            )
+        _say(f"wrote {args.out}")
+        return 0
+    from leadership.matching.quarterly import run_matching
+
+    summary = run_matching(args.quarter, full_rematch=args.full_rematch)
+    for line in summary.lines():
+        _say(line)
+    return 0
+
+
 def cmd_quarantine(args: argparse.Namespace) -> int:
     import json
 
@@ -263,6 +288,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_simulate)
 
+    p = sub.add_parser(
+        "match", help="mentor matching: files in and out, or the quarterly run on the warehouse"
+    )
+    p.add_argument("--residents", help="R.csv (file mode)")
+    p.add_argument("--mentors", help="M.csv (file mode)")
+    p.add_argument("--out", help="A.csv to write (file mode)")
+    p.add_argument("--quarter", help="warehouse mode: the quarter to match, e.g. 2026Q4")
+    p.add_argument(
+        "--full-rematch", action="store_true", help="warehouse mode: do not keep current pairs"
+    )
+    p.set_defaults(func=cmd_match)
+
     p = sub.add_parser("quarantine", help="inspect and release quarantined rows and held batches")
     p.add_argument("action", choices=["list", "show", "release", "docs"])
     p.add_argument("batch", nargs="?", type=int, help="batch id (show, release)")
@@ -292,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from integrations.common.schema import ExtractError
     from leadership.dbt import DbtError
     from leadership.local_airflow import AirflowRunError
+    from leadership.matching.files import MatchInputError
+    from leadership.matching.quarterly import MatchingInputsMissing
     from leadership.quarantine import QuarantineError
     from leadership.sync import SyncError
     from leadership.validation import ValidationSetupError
@@ -307,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ValidationSetupError,
         WarehouseError,
         QuarantineError,
+        MatchInputError,
+        MatchingInputsMissing,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

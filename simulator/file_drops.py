@@ -81,7 +81,8 @@ def snapshot(program: Program, feed: str, day: date) -> Rows:
             ],
             DEMOGRAPHICS.name: [
                 dict(program.inst.demographics[p.worker_id])
-                for p in program.inst.people if p.hire_date <= day
+                for p in program.inst.people
+                if p.hire_date <= day
             ],
         }
     if feed == "lms":

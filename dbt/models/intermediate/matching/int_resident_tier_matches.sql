@@ -1,0 +1,42 @@
+with
+
+residents as (
+
+    select * from {{ ref('int_residents_by_quarter') }}
+
+),
+
+assignments as (
+
+    select * from {{ ref('stg_program__assignments') }}
+
+),
+
+tiers as (
+
+    select tier
+    from (values ('peer'), ('attending'), ('chair_sponsor')) as tier_list (tier)
+
+),
+
+final as (
+
+    select
+        residents.resident_id,
+        residents.quarter,
+        tiers.tier,
+        assignments.mentor_id,
+        assignments.score,
+        assignments.assignment_id is not null as is_matched
+    from residents
+    cross join tiers
+    left join assignments
+        on
+            residents.resident_id = assignments.resident_id
+            and tiers.tier = assignments.tier
+            and assignments.valid_from <= residents.quarter_end
+            and (assignments.valid_to is null or assignments.valid_to >= residents.quarter_end)
+
+)
+
+select * from final
