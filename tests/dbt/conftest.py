@@ -15,8 +15,12 @@ from simulator.file_drops import write_file_drops
 from simulator.institution import generate
 from simulator.program import Program, generate_program
 
-FEED_SOURCES = {"hr": "hr_csv", "lms": "lms_csv", "calendar": "calendar_csv",
-                "surveys": "surveys_csv"}
+FEED_SOURCES = {
+    "hr": "hr_csv",
+    "lms": "lms_csv",
+    "calendar": "calendar_csv",
+    "surveys": "surveys_csv",
+}
 
 
 @dataclass
@@ -36,8 +40,9 @@ class SimulatedWarehouse:
     def build(self, *args: str) -> str:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("WAREHOUSE_URL", self.url)
-            return run_dbt(["build", *args],
-                           dbt_vars={"as_of_date": self.program.inst.as_of.isoformat()})
+            return run_dbt(
+                ["build", *args], dbt_vars={"as_of_date": self.program.inst.as_of.isoformat()}
+            )
 
 
 def load_simulated(url: str, program: Program, drops: Path) -> None:
@@ -59,3 +64,23 @@ def simulated_warehouse(make_database, tmp_path_factory) -> Iterator[SimulatedWa
     warehouse = SimulatedWarehouse(url, program, drops)
     warehouse.build()
     yield warehouse
+
+
+@pytest.fixture(scope="session")
+def mentored_warehouse(make_database, tmp_path_factory) -> SimulatedWarehouse:
+    """The simulated institution plus a mentor-assignment history, `dbt build` run once.
+
+    program.assignments stays empty until the matching job exists, so the rows it
+    would write (tests/dbt/assignments.py) go in before the build. Shared by the KPI,
+    oversight and accreditation tests, which only read.
+    """
+    from tests.dbt.assignments import insert_assignments, plan_assignments
+
+    url = make_database()
+    program = generate_program(generate(scale="small"))
+    drops = tmp_path_factory.mktemp("mentored-drops")
+    load_simulated(url, program, drops)
+    insert_assignments(url, *plan_assignments(program))
+    warehouse = SimulatedWarehouse(url, program, drops)
+    warehouse.build()
+    return warehouse

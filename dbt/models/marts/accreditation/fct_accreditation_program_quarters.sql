@@ -77,9 +77,15 @@ program_coverage as (
     select
         slice_value as program,
         quarter,
-        max(coverage_rate) filter (where tier = 'peer') as peer_coverage_rate,
-        max(coverage_rate) filter (where tier = 'attending') as attending_coverage_rate,
-        max(coverage_rate) filter (where tier = 'chair_sponsor') as chair_sponsor_coverage_rate
+        max(residents_with_mentor * 100.0 / residents_active_at_end) filter (
+            where tier = 'peer'
+        ) as peer_coverage_pct,
+        max(residents_with_mentor * 100.0 / residents_active_at_end) filter (
+            where tier = 'attending'
+        ) as attending_coverage_pct,
+        max(residents_with_mentor * 100.0 / residents_active_at_end) filter (
+            where tier = 'chair_sponsor'
+        ) as chair_sponsor_coverage_pct
     from coverage
     where slice_type = 'program'
     group by slice_value, quarter
@@ -108,9 +114,9 @@ final as (
         coalesce(activities.attending_mentors, 0) as attending_mentors,
         coalesce(activities.chair_sponsors, 0) as chair_sponsors,
         programs.residents_eligible_for_mentors,
-        round(program_coverage.peer_coverage_rate * 100, 1) as peer_coverage_pct,
-        round(program_coverage.attending_coverage_rate * 100, 1) as attending_coverage_pct,
-        round(program_coverage.chair_sponsor_coverage_rate * 100, 1) as chair_sponsor_coverage_pct
+        round(program_coverage.peer_coverage_pct, 1) as peer_coverage_pct,
+        round(program_coverage.attending_coverage_pct, 1) as attending_coverage_pct,
+        round(program_coverage.chair_sponsor_coverage_pct, 1) as chair_sponsor_coverage_pct
     from programs
     inner join quarters
         on programs.quarter = quarters.quarter
