@@ -65,6 +65,26 @@ def test_the_assignment_history_has_what_the_marts_must_handle(mentored_warehous
     assert closed > 100 and current > 100 and rewritten > 50 and quarters >= 8
 
 
+def test_the_build_made_every_mart_with_its_contract(mentored_warehouse) -> None:
+    """The fixture's `dbt build` passed (models, contracts, data tests); spot-check the types."""
+    columns = {
+        (table, column): data_type
+        for table, column, data_type in mentored_warehouse.rows(
+            "select table_name, column_name, data_type from information_schema.columns"
+            " where table_schema = 'marts'"
+        )
+    }
+    assert columns[("fct_kpis", "value")] == "numeric"
+    assert columns[("fct_kpis", "kpi_id")] == "text"
+    assert columns[("fct_retention", "physicians_retained")] == "bigint"
+    assert columns[("fct_promotions", "days_between")] == "integer"
+    assert columns[("fct_mentor_exposure_compliance", "is_compliant")] == "boolean"
+    assert columns[("fct_overdue_deliverables", "days_overdue")] == "integer"
+    assert columns[("fct_mentor_fte_credits", "fte_credit")] == "numeric"
+    assert columns[("fct_accreditation_program_quarters", "quarter_start")] == "date"
+    assert columns[("fct_accreditation_activities", "residents_reached")] == "bigint"
+
+
 def test_retention_matches_pandas(kpis, reference, mentored_warehouse) -> None:
     expected = reference.retention()
     assert_same(metric_rows(kpis, "retention_rate"), expected, (0, 0, 1e-4))
