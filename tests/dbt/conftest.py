@@ -68,3 +68,23 @@ def simulated_warehouse(make_database, tmp_path_factory) -> Iterator[SimulatedWa
     warehouse = SimulatedWarehouse(url, program, drops)
     warehouse.build()
     yield warehouse
+
+
+@pytest.fixture(scope="session")
+def mentored_warehouse(make_database, tmp_path_factory) -> SimulatedWarehouse:
+    """The simulated institution plus a mentor-assignment history, `dbt build` run once.
+
+    program.assignments stays empty until the matching job exists, so the rows it
+    would write (tests/dbt/assignments.py) go in before the build. Shared by the KPI,
+    oversight and accreditation tests, which only read.
+    """
+    from tests.dbt.assignments import insert_assignments, plan_assignments
+
+    url = make_database()
+    program = generate_program(generate(scale="small"))
+    drops = tmp_path_factory.mktemp("mentored-drops")
+    load_simulated(url, program, drops)
+    insert_assignments(url, *plan_assignments(program))
+    warehouse = SimulatedWarehouse(url, program, drops)
+    warehouse.build()
+    return warehouse
