@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from leadership import warehouse
@@ -218,7 +218,7 @@ def _close(conn: Any, assignment_id: int, starts: date) -> None:
     conn.exec_driver_sql(
         "update program.assignments set valid_to = greatest(valid_from, %s)"
         " where assignment_id = %s",
-        (starts - timedelta(days=1), assignment_id),
+        (starts, assignment_id),
     )
 
 

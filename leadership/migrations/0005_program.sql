@@ -11,7 +11,9 @@ create table if not exists program.match_runs (
     summary       jsonb
 );
 
--- Mentor assignments with history: a pair is current while valid_to is null.
+-- Mentor assignments with history: a pair is in force on day d when
+-- valid_from <= d < valid_to (valid_to null: still current). A pair replaced at a
+-- quarterly refresh ends on the day its successor starts.
 create table if not exists program.assignments (
     assignment_id  bigserial primary key,
     run_id         bigint references program.match_runs (run_id),

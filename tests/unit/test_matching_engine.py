@@ -30,21 +30,41 @@ def instances(draw, max_residents=9, max_mentors=6):
     residents = []
     for i in range(n_res):
         k = rng.randrange(2)
-        residents.append(Resident(
-            f"R{i}", PROGRAMS[k], DEPTS[k], "s", rng.randint(1, 3),
-            frozenset(rng.sample(TAGS, rng.randint(0, 3)))))
+        residents.append(
+            Resident(
+                f"R{i}",
+                PROGRAMS[k],
+                DEPTS[k],
+                "s",
+                rng.randint(1, 3),
+                frozenset(rng.sample(TAGS, rng.randint(0, 3))),
+            )
+        )
     mentors = []
     for j in range(n_men):
         k = rng.randrange(2)
-        role = {"peer": "resident", "attending": "attending",
-                "chair_sponsor": rng.choice(["chair", "vice_chair"])}[tier]
+        role = {
+            "peer": "resident",
+            "attending": "attending",
+            "chair_sponsor": rng.choice(["chair", "vice_chair"]),
+        }[tier]
         rated = rng.random() < 0.6
-        mentors.append(Mentor(
-            f"M{j}", tier, PROGRAMS[k], DEPTS[k], "s",
-            rng.choice([2, 3]) if tier == "peer" else None, role,
-            frozenset(rng.sample(TAGS, rng.randint(0, 3))),
-            rng.choice([None, 0, 2, 3, 8]), round(rng.uniform(1, 5), 2) if rated else None,
-            rng.randint(1, 6) if rated else 0, rng.randint(0, 3)))
+        mentors.append(
+            Mentor(
+                f"M{j}",
+                tier,
+                PROGRAMS[k],
+                DEPTS[k],
+                "s",
+                rng.choice([2, 3]) if tier == "peer" else None,
+                role,
+                frozenset(rng.sample(TAGS, rng.randint(0, 3))),
+                rng.choice([None, 0, 2, 3, 8]),
+                round(rng.uniform(1, 5), 2) if rated else None,
+                rng.randint(1, 6) if rated else 0,
+                rng.randint(0, 3),
+            )
+        )
     return tier, residents, mentors
 
 
@@ -67,8 +87,12 @@ def independent_optimum(tier, residents, mentors) -> tuple[int, float]:
         constraints = [LinearConstraint(a_rows, -np.inf, upper)]
         if extra is not None:
             constraints.append(extra)
-        result = milp(-np.array(objective), constraints=constraints,
-                      integrality=np.ones(len(pairs)), bounds=Bounds(0, 1))
+        result = milp(
+            -np.array(objective),
+            constraints=constraints,
+            integrality=np.ones(len(pairs)),
+            bounds=Bounds(0, 1),
+        )
         return result.x
 
     x = solve([1.0] * len(pairs))
@@ -84,8 +108,11 @@ def independent_optimum(tier, residents, mentors) -> tuple[int, float]:
 def test_engine_is_optimal_and_never_breaks_a_rule(instance):
     tier, residents, mentors = instance
     result = match_tier(tier, residents, mentors)
-    ok = eligibility(tier, sorted(residents, key=lambda r: r.person_id),
-                     sorted(mentors, key=lambda m: m.person_id))
+    ok = eligibility(
+        tier,
+        sorted(residents, key=lambda r: r.person_id),
+        sorted(mentors, key=lambda m: m.person_id),
+    )
     res_index = {r.person_id: i for i, r in enumerate(sorted(residents, key=lambda r: r.person_id))}
     men_index = {m.person_id: j for j, m in enumerate(sorted(mentors, key=lambda m: m.person_id))}
     load: dict[str, int] = {}
@@ -119,8 +146,10 @@ def brute_force(tier, residents, mentors) -> tuple[int, float]:
     residents = sorted(residents, key=lambda r: r.person_id)
     mentors = sorted(mentors, key=lambda m: m.person_id)
     scores = score_tier(tier, residents, mentors, Settings())
-    options = [[None] + [j for j in range(len(mentors)) if scores.eligible[i, j]]
-               for i in range(len(residents))]
+    options = [
+        [None] + [j for j in range(len(mentors)) if scores.eligible[i, j]]
+        for i in range(len(residents))
+    ]
     best = (0, 0.0)
     for choice in itertools.product(*options):
         used = [c for c in choice if c is not None]
@@ -143,10 +172,34 @@ def test_engine_agrees_with_brute_force(instance):
 
 def test_the_blueprint_formula_and_the_notify_threshold():
     resident = Resident("R1", "IM", "Medicine", "s", 1, frozenset({"strategy", "finance"}))
-    rated = Mentor("M1", "attending", "", "Medicine", "s", None, "attending",
-                   frozenset({"strategy", "finance"}), 5, 5.0, 7, 2)
-    unrated = Mentor("M2", "attending", "", "Medicine", "s", None, "attending",
-                     frozenset({"quality"}), 1, None, 0, 2)
+    rated = Mentor(
+        "M1",
+        "attending",
+        "",
+        "Medicine",
+        "s",
+        None,
+        "attending",
+        frozenset({"strategy", "finance"}),
+        5,
+        5.0,
+        7,
+        2,
+    )
+    unrated = Mentor(
+        "M2",
+        "attending",
+        "",
+        "Medicine",
+        "s",
+        None,
+        "attending",
+        frozenset({"quality"}),
+        1,
+        None,
+        0,
+        2,
+    )
     (result,) = match([resident], [rated, unrated], Settings(tiers=("attending",)))
     (a,) = result.assignments
     prior = 5.0  # the tier's only rated mentor: sum n*r / sum n
@@ -156,12 +209,39 @@ def test_the_blueprint_formula_and_the_notify_threshold():
 
 
 def test_continuity_keeps_eligible_pairs_and_replaces_the_rest():
-    residents = [Resident(f"R{i}", "IM", "Medicine", "s", 1, frozenset({"finance"}))
-                 for i in range(3)]
-    mentors = [Mentor("A", "attending", "", "Medicine", "s", None, "attending",
-                      frozenset({"quality"}), 5, None, 0, 3),
-               Mentor("B", "attending", "", "Medicine", "s", None, "attending",
-                      frozenset({"finance"}), 5, None, 0, 3)]
+    residents = [
+        Resident(f"R{i}", "IM", "Medicine", "s", 1, frozenset({"finance"})) for i in range(3)
+    ]
+    mentors = [
+        Mentor(
+            "A",
+            "attending",
+            "",
+            "Medicine",
+            "s",
+            None,
+            "attending",
+            frozenset({"quality"}),
+            5,
+            None,
+            0,
+            3,
+        ),
+        Mentor(
+            "B",
+            "attending",
+            "",
+            "Medicine",
+            "s",
+            None,
+            "attending",
+            frozenset({"finance"}),
+            5,
+            None,
+            0,
+            3,
+        ),
+    ]
     keep = {("R0", "attending"): "A", ("R1", "attending"): "GONE"}
     (result,) = match(residents, mentors, Settings(tiers=("attending",)), keep=keep)
     by_resident = {a.resident_id: a for a in result.assignments}
@@ -172,10 +252,14 @@ def test_continuity_keeps_eligible_pairs_and_replaces_the_rest():
 
 
 def test_unmatched_residents_carry_the_reason():
-    residents = [Resident("R1", "IM", "Medicine", "s", 3, frozenset()),
-                 Resident("R2", "IM", "Medicine", "s", 1, frozenset()),
-                 Resident("R3", "IM", "Medicine", "s", 1, frozenset())]
-    mentors = [Mentor("P1", "peer", "IM", "Medicine", "s", 2, "resident", frozenset(), 5, None, 0, 1)]
+    residents = [
+        Resident("R1", "IM", "Medicine", "s", 3, frozenset()),
+        Resident("R2", "IM", "Medicine", "s", 1, frozenset()),
+        Resident("R3", "IM", "Medicine", "s", 1, frozenset()),
+    ]
+    mentors = [
+        Mentor("P1", "peer", "IM", "Medicine", "s", 2, "resident", frozenset(), 5, None, 0, 1)
+    ]
     (result,) = match(residents, mentors, Settings(tiers=("peer",)))
     reasons = {a.resident_id: a.reason for a in result.assignments if not a.mentor_id}
     assert "more senior than this PGY-3" in reasons["R1"]

@@ -34,8 +34,8 @@ final as (
         on
             residents.resident_id = assignments.resident_id
             and tiers.tier = assignments.tier
-            and assignments.valid_from <= residents.quarter_end
-            and (assignments.valid_to is null or assignments.valid_to >= residents.quarter_end)
+            and residents.quarter_end >= assignments.valid_from
+            and (assignments.valid_to is null or residents.quarter_end < assignments.valid_to)
 
 )
 
