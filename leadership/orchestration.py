@@ -7,7 +7,8 @@ does I/O when imported: DAG files are parsed often and must parse fast.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,6 +53,61 @@ def raw_asset(contract: StreamContract) -> Any:
     from airflow.sdk import Asset
 
     return Asset(name=f"raw.{contract.qualified_name}", uri=raw_asset_uri(contract))
+
+
+QUARTERLY = "0 6 1 1,4,7,10 *"  # 06:00 UTC on the first day of each quarter
+
+
+@dataclass(frozen=True)
+class QuarterWindow:
+    """What a quarterly run works on: the quarter just completed and the one starting."""
+
+    completed: str  # reviewed: readiness, oversight, exports
+    starting: str  # matched: assignments valid from its first day
+    as_of: date  # the last day of the completed quarter: the marts describe it
+
+
+def quarter_window(context: Any) -> QuarterWindow:
+    """From the run's params (``quarter``: the completed quarter) or its data interval.
+
+    A scheduled run at the start of 2026Q4 reviews 2026Q3 and matches for 2026Q4;
+    a manual run with ``quarter=2026Q2`` reviews 2026Q2 and matches for 2026Q3.
+    """
+    params = context.get("params") or {}
+    if params.get("quarter"):
+        completed = str(params["quarter"])
+        year, q = int(completed[:4]), int(completed[-1])
+        first = date(year, 3 * (q - 1) + 1, 1)
+    else:
+        start = context.get("data_interval_start") or context.get("logical_date")
+        first = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
+    next_first = date(first.year + (first.month == 10), (first.month + 3 - 1) % 12 + 1, 1)
+    return QuarterWindow(
+        completed=f"{first.year}Q{(first.month - 1) // 3 + 1}",
+        starting=f"{next_first.year}Q{(next_first.month - 1) // 3 + 1}",
+        as_of=next_first - timedelta(days=1),
+    )
+
+
+def quarterly_dag_args() -> dict[str, Any]:
+    """The ``@dag`` arguments every quarterly DAG shares."""
+    from airflow.sdk import Param
+
+    return {
+        "schedule": QUARTERLY,
+        "start_date": START_DATE,
+        "catchup": False,
+        "max_active_runs": 1,
+        "default_args": DEFAULT_ARGS,
+        "params": {
+            "quarter": Param(
+                None,
+                type=["null", "string"],
+                pattern=r"^\d{4}Q[1-4]$",
+                description="The completed quarter to review, e.g. 2026Q3",
+            ),
+        },
+    }
 
 
 def sync_dag_args() -> dict[str, Any]:

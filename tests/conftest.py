@@ -62,10 +62,17 @@ def make_database(server_url: str) -> Iterator[Callable[[], str]]:
 
     created: list[str] = []
 
-    def make() -> str:
+    def make(template_url: str | None = None) -> str:
+        """A fresh migrated database, or a copy of ``template_url`` (PostgreSQL's TEMPLATE)."""
         name = f"lpp_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         url = with_database(server_url, name)
-        warehouse.migrate(url)
+        if template_url is None:
+            warehouse.migrate(url)
+        else:
+            warehouse.engine(template_url).dispose()
+            template = urlsplit(template_url).path.lstrip("/")
+            with psycopg.connect(server_url, autocommit=True) as conn:
+                conn.execute(f'create database "{name}" template "{template}"')
         created.append(name)
         return url
 

@@ -54,6 +54,13 @@ def load_simulated(url: str, program: Program, drops: Path) -> None:
             sync(source, path=drops / feed, today=program.inst.as_of)
 
 
+@pytest.fixture
+def fresh_copy(make_database, simulated_warehouse) -> SimulatedWarehouse:
+    """A private copy of the simulated warehouse, for tests that write (seconds to make)."""
+    url = make_database(template_url=simulated_warehouse.url)
+    return SimulatedWarehouse(url, simulated_warehouse.program, simulated_warehouse.drops)
+
+
 @pytest.fixture(scope="session")
 def simulated_warehouse(make_database, tmp_path_factory) -> Iterator[SimulatedWarehouse]:
     """The small simulated institution, every feed synced, `dbt build` run (once per session).
@@ -71,7 +78,7 @@ def simulated_warehouse(make_database, tmp_path_factory) -> Iterator[SimulatedWa
 
 
 @pytest.fixture(scope="session")
-def mentored_warehouse(make_database, tmp_path_factory) -> SimulatedWarehouse:
+def mentored_warehouse(make_database, simulated_warehouse) -> SimulatedWarehouse:
     """The simulated institution plus a mentor-assignment history, `dbt build` run once.
 
     program.assignments stays empty until the matching job exists, so the rows it
@@ -80,11 +87,9 @@ def mentored_warehouse(make_database, tmp_path_factory) -> SimulatedWarehouse:
     """
     from tests.dbt.assignments import insert_assignments, plan_assignments
 
-    url = make_database()
-    program = generate_program(generate(scale="small"))
-    drops = tmp_path_factory.mktemp("mentored-drops")
-    load_simulated(url, program, drops)
-    insert_assignments(url, *plan_assignments(program))
-    warehouse = SimulatedWarehouse(url, program, drops)
+    base = simulated_warehouse
+    url = make_database(template_url=base.url)
+    insert_assignments(url, *plan_assignments(base.program))
+    warehouse = SimulatedWarehouse(url, base.program, base.drops)
     warehouse.build()
     return warehouse

@@ -1,0 +1,59 @@
+"""
+### Quarterly mentor matching
+
+At the start of each quarter: matches every resident with a peer mentor, a senior
+attending mentor and a department chair sponsor for the quarter starting, from the
+match-input marts (exact, capacity-aware, deterministic; see `leadership.matching`).
+Current pairs whose mentor is still eligible are kept unless `full_rematch` is set.
+Writes `program.assignments` (with history), `program.unmatched` (with reasons) and
+mentor notifications (`program.notifications`), then rebuilds the assignment marts
+(current assignments, coverage, FTE credits, equity audit).
+
+- Owner: data engineering, for the program directors. Quarterly; or trigger with
+  `quarter` = the quarter just completed (matching is for the one after it).
+- When it fails: "match-input marts are missing" means the warehouse build has not run;
+  run `warehouse_build` first. Re-running a quarter changes nothing that is already right.
+  Reproduce with `leadership match --quarter 2026Q4`.
+"""
+
+from airflow.sdk import Param, dag, task
+
+from leadership.orchestration import quarter_window, quarterly_dag_args
+
+ARGS = quarterly_dag_args()
+ARGS["params"]["full_rematch"] = Param(
+    False, type="boolean", description="Re-match everyone, keep no pair"
+)
+
+
+@dag(dag_id="quarterly_matching", tags=["quarterly", "matching"], doc_md=__doc__, **ARGS)
+def quarterly_matching() -> None:
+    @task
+    def match_mentors() -> list[str]:
+        from airflow.sdk import get_current_context
+
+        from leadership.matching.quarterly import run_matching
+
+        context = get_current_context()
+        window = quarter_window(context)
+        summary = run_matching(
+            window.starting, full_rematch=bool(context["params"].get("full_rematch"))
+        )
+        return summary.lines()
+
+    @task
+    def rebuild_assignment_marts() -> str:
+        from airflow.sdk import get_current_context
+
+        from leadership.dbt import run_dbt
+
+        window = quarter_window(get_current_context())
+        return run_dbt(
+            ["build", "--select", "stg_program__assignments+"],
+            dbt_vars={"as_of_date": window.as_of.isoformat()},
+        )[-2000:]
+
+    match_mentors() >> rebuild_assignment_marts()
+
+
+quarterly_matching()
