@@ -69,6 +69,7 @@ def test_every_sync_publishes_its_feeds_assets_and_the_build_listens(dagbag) -> 
     assert {o.name for t in dagbag.dags["hr_sync"].tasks for o in t.outlets} == {
         "raw.hr__workers",
         "raw.hr__job_history",
+        "raw.hr__demographics",
     }
 
 
