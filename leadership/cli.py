@@ -175,6 +175,20 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from leadership import bench
+
+    if args.what == "match":
+        _say(bench.bench_match(args.scale, runs=args.runs, say=_progress))
+    elif args.what == "validate":
+        _say(bench.bench_validate(args.rows, runs=args.runs, say=_progress))
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
 def cmd_quarantine(args: argparse.Namespace) -> int:
     import json
 
@@ -299,6 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-rematch", action="store_true", help="warehouse mode: do not keep current pairs"
     )
     p.set_defaults(func=cmd_match)
+
+    p = sub.add_parser("bench", help="measure speed against the obvious alternative")
+    p.add_argument("what", choices=["match", "validate"])
+    p.add_argument("--scale", default="institution", choices=["small", "institution", "network"])
+    p.add_argument("--rows", type=int, default=1_000_000)
+    p.add_argument("--runs", type=int, default=3)
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("quarantine", help="inspect and release quarantined rows and held batches")
     p.add_argument("action", choices=["list", "show", "release", "docs"])
