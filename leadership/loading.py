@@ -252,6 +252,17 @@ def _copy_accepted(
     return int(inserted)
 
 
+def _storable(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL: keep it visible as the six characters ``\\u0000``."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
 def _copy_quarantined(
     conn: Any,
     contract: StreamContract,
@@ -271,7 +282,7 @@ def _copy_quarantined(
                 (
                     batch_id,
                     row + 1,
-                    json.dumps(batch.records[row], default=str, ensure_ascii=False),
+                    json.dumps(_storable(batch.records[row]), default=str, ensure_ascii=False),
                     json.dumps(reasons, ensure_ascii=False),
                 )
             )

@@ -23,6 +23,7 @@ _DATE = r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:?\d{2})?$"
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 MAX_REASON_VALUE = 60
+MAX_TEXT_LENGTH = 10_000  # longer text is a broken export or an attack, never a name
 
 
 @dataclass
@@ -70,7 +71,15 @@ def _cast(column: Column, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     """(typed values, mask of values that failed to cast, what was expected)."""
     present = text.notna()
     if column.type == "string":
-        return text, pd.Series(False, index=text.index), "text"
+        if not present.any():
+            return text, present & False, "text"
+        bad = (text.str.len() > MAX_TEXT_LENGTH) | text.str.contains("\x00", regex=False)
+        bad = bad.fillna(False).astype(bool)
+        return (
+            text.where(~bad, None),
+            bad,
+            f"text of at most {MAX_TEXT_LENGTH:,} characters, no NUL",
+        )
     if column.type in ("integer", "number"):
         numbers = pd.to_numeric(text, errors="coerce")
         if column.type == "integer":

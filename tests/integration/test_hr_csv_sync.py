@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from leadership.sync import BatchHeld, SyncError, sync
+from leadership.sync import BatchHeld, sync
 from simulator.hr_drop import snapshot_rows, write_hr_drop
 from simulator.institution import generate
 
@@ -149,21 +149,22 @@ def test_extra_fields_land_in_raw_extra(tmp_path: Path, warehouse_url: str, sql)
     assert sql("select _extra from raw.hr__workers") == [({"badge_number": "B-17"},)]
 
 
-def test_an_unreadable_file_publishes_nothing_and_says_what_to_do(
+def test_a_file_that_is_not_utf8_is_held_whole_and_nothing_is_lost(
     tmp_path: Path, warehouse_url: str, sql
 ) -> None:
     (tmp_path / "workers_2026-01-01.csv").write_bytes(
         "worker_id,last_name\nW1,M\xfcller\n".encode("latin-1")
     )
 
-    with pytest.raises(SyncError, match=r"not UTF-8.*iconv"):
+    with pytest.raises(BatchHeld, match=r"not UTF-8.*iconv"):
         sync("hr_csv", path=tmp_path, streams=["workers"])
 
-    assert sql("select count(*) from ops.batches")[0][0] == 0
+    assert sql("select status, received, published, quarantined from ops.batches") == [
+        ("held", 1, 0, 1)
+    ]
     assert sql("select count(*) from raw.hr__workers")[0][0] == 0
-    assert sql("select count(*) from ops.bookmarks")[0][0] == 0
-    (message,) = sql("select message from ops.sync_failures")[0]
-    assert "workers_2026-01-01.csv is not UTF-8" in message
+    (record,) = sql("select record from quarantine.hr__workers")[0]
+    assert record["last_name"] == "M\u00fcller"  # read as Windows-1252: every byte kept
 
 
 def test_quarantined_injection_strings_are_stored_as_data(
