@@ -711,7 +711,8 @@ def test_malformed_input_is_quarantined_or_held_never_lost(
         ).fetchone()[0]
         dump = (
             conn.execute(
-                f"select coalesce(string_agg(t::text, ' '), '') from raw.{case.feed}__{case.stream} t"
+                "select coalesce(string_agg(t::text, ' '), '')"
+                f" from raw.{case.feed}__{case.stream} t"
             ).fetchone()[0]
             + conn.execute(
                 f"select coalesce(string_agg(record::text, ' '), '') from"
