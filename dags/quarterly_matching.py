@@ -28,7 +28,17 @@ ARGS["params"]["full_rematch"] = Param(
 
 @dag(dag_id="quarterly_matching", tags=["quarterly", "matching"], doc_md=__doc__, **ARGS)
 def quarterly_matching() -> None:
-    @task
+    @task(pool="warehouse_builds")
+    def prepare_marts() -> str:
+        """Marts as of the completed quarter's end (built only if they are not already)."""
+        from airflow.sdk import get_current_context
+
+        from leadership.dbt import build_marts
+
+        context = get_current_context()
+        return build_marts(quarter_window(context).as_of, run_id=context["run_id"])[-2000:]
+
+    @task(pool="warehouse_builds")
     def match_mentors() -> list[str]:
         from airflow.sdk import get_current_context
 
@@ -41,7 +51,7 @@ def quarterly_matching() -> None:
         )
         return summary.lines()
 
-    @task
+    @task(pool="warehouse_builds")
     def rebuild_assignment_marts() -> str:
         from airflow.sdk import get_current_context
 
@@ -53,7 +63,7 @@ def quarterly_matching() -> None:
             dbt_vars={"as_of_date": window.as_of.isoformat()},
         )[-2000:]
 
-    match_mentors() >> rebuild_assignment_marts()
+    prepare_marts() >> match_mentors() >> rebuild_assignment_marts()
 
 
 quarterly_matching()

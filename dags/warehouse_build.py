@@ -27,7 +27,14 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 from integrations.contracts import CONTRACTS
 from leadership.config import DBT_DIR
 from leadership.dbt import MANIFEST, PROFILE_NAME, TARGET_NAME, profile_env_if_configured
-from leadership.orchestration import DEFAULT_ARGS, START_DATE, raw_asset
+from leadership.orchestration import (
+    BUILD_AS_OF_TEMPLATE,
+    DEFAULT_ARGS,
+    START_DATE,
+    build_as_of,
+    marts_asset,
+    raw_asset,
+)
 
 if not MANIFEST.exists():
     raise FileNotFoundError(
@@ -63,34 +70,47 @@ def warehouse_build() -> None:
 
         return check()
 
+    @task(outlets=[marts_asset()])
+    def record_build() -> str:
+        """Note the day the marts now describe (quarterly jobs check it before reading)."""
+        from airflow.sdk import get_current_context
+
+        from leadership.dbt import record_build as note
+
+        context = get_current_context()
+        as_of = build_as_of(context)
+        note(as_of, context["dag_run"].start_date, run_id=context["run_id"])
+        return f"marts describe {as_of}"
+
     source_freshness()
-    DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=DBT_DIR, manifest_path=MANIFEST, install_dbt_deps=False
-        ),
-        profile_config=ProfileConfig(
-            profile_name=PROFILE_NAME,
-            target_name=TARGET_NAME,
-            profiles_yml_filepath=DBT_DIR / "profiles.yml",
-        ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
-        ),
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,
-            # Downstream DAGs are scheduled on the build as a whole, not per model; and
-            # Cosmos' per-model Assets need a TCP host, which the embedded warehouse lacks.
-            emit_datasets=False,
-        ),
-        operator_args={
-            "env": profile_env_if_configured(),
-            "vars": {
-                "as_of_date": "{{ params.as_of_date or dag_run.run_after.strftime('%Y-%m-%d') }}"
+    (
+        DbtTaskGroup(
+            group_id="dbt",
+            project_config=ProjectConfig(
+                dbt_project_path=DBT_DIR, manifest_path=MANIFEST, install_dbt_deps=False
+            ),
+            profile_config=ProfileConfig(
+                profile_name=PROFILE_NAME,
+                target_name=TARGET_NAME,
+                profiles_yml_filepath=DBT_DIR / "profiles.yml",
+            ),
+            execution_config=ExecutionConfig(
+                execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
+            ),
+            render_config=RenderConfig(
+                load_method=LoadMode.DBT_MANIFEST,
+                test_behavior=TestBehavior.BUILD,
+                # Downstream DAGs are scheduled on the build as a whole, not per model; and
+                # Cosmos' per-model Assets need a TCP host, which the embedded warehouse lacks.
+                emit_datasets=False,
+            ),
+            operator_args={
+                "env": profile_env_if_configured(),
+                "vars": {"as_of_date": BUILD_AS_OF_TEMPLATE},
+                "install_deps": False,
             },
-            "install_deps": False,
-        },
+        )
+        >> record_build()
     )
 
 

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,60 @@ def source_freshness(progress: Callable[[str], None] | None = None) -> str:
         ["source", "freshness", "--select", *[f"source:{feed}" for feed in feeds]],
         progress=progress,
     )
+
+
+def record_build(
+    as_of: date, started_at: datetime, *, selector: str | None = None, run_id: str | None = None
+) -> None:
+    """Note that the marts were built as of ``as_of`` (quarterly jobs read this)."""
+    from leadership import warehouse
+
+    with warehouse.transaction() as conn:
+        conn.exec_driver_sql(
+            "insert into ops.mart_builds (as_of_date, started_at, selector, run_id)"
+            " values (%s, %s, %s, %s)",
+            (as_of, started_at, selector, run_id),
+        )
+
+
+def marts_describe(as_of: date) -> bool:
+    """True when the last full build was as of ``as_of`` and no data arrived since."""
+    from leadership import warehouse
+
+    with warehouse.transaction() as conn:
+        return bool(
+            conn.exec_driver_sql(
+                "select exists (select 1 from ops.mart_builds b where b.selector is null"
+                " and b.build_id = ("
+                "   select max(build_id) from ops.mart_builds where selector is null)"
+                " and b.as_of_date = %s"
+                " and b.started_at >= coalesce("
+                "   (select max(finished_at) from ops.batches), '-infinity')"
+                " and b.started_at >= coalesce("
+                "   (select max(finished_at) from program.match_runs), '-infinity'))",
+                (as_of,),
+            ).scalar()
+        )
+
+
+def build_marts(
+    as_of: date,
+    *,
+    force: bool = False,
+    run_id: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """``dbt build`` as of ``as_of``, unless the marts already describe that day.
+
+    Quarterly jobs call this first, so a backfilled quarter reads marts of its own
+    quarter's end, and a re-run does not rebuild what is already right.
+    """
+    if not force and marts_describe(as_of):
+        return f"the marts already describe {as_of}; nothing arrived since: not rebuilt"
+    started = datetime.now(UTC)
+    output = run_dbt(["build"], dbt_vars={"as_of_date": as_of.isoformat()}, progress=progress)
+    record_build(as_of, started, run_id=run_id)
+    return output
 
 
 def parse() -> Path:

@@ -19,10 +19,41 @@ from integrations.common.schema import StreamContract
 OWNER = "data-engineering"
 START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
 
+
 # LEADERSHIP_TASK_RETRIES lets local runs (the demo, tests) fail fast instead of
 # waiting out exponential backoff; deployments keep the default.
+def on_task_failure(context: Any) -> None:
+    """Say what failed and where to look: in the task log, and in ``ops.alerts``."""
+    import logging
+
+    ti = context.get("task_instance") or context.get("ti")
+    dag_id = getattr(ti, "dag_id", None) or context.get("dag").dag_id
+    task_id = getattr(ti, "task_id", None)
+    run_id = context.get("run_id")
+    error = context.get("exception")
+    message = f"{dag_id}.{task_id} failed in run {run_id}: {error}"
+    where = (
+        f"Airflow: DAG {dag_id} > run {run_id} > task {task_id} > Logs; the DAG's docs "
+        '("When it fails") say what to do; `leadership status` and '
+        "`leadership quarantine list` show the batches"
+    )
+    logging.getLogger("leadership.alerts").error("%s. Where to look: %s", message, where)
+    try:
+        from leadership import warehouse
+
+        with warehouse.transaction() as conn:
+            conn.exec_driver_sql(
+                "insert into ops.alerts (dag_id, task_id, run_id, try_number, message,"
+                " where_to_look) values (%s, %s, %s, %s, %s, %s)",
+                (dag_id, task_id, run_id, getattr(ti, "try_number", None), message[:4000], where),
+            )
+    except Exception as exc:  # an alert must never hide the failure it reports
+        logging.getLogger("leadership.alerts").warning("could not record the alert: %s", exc)
+
+
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": OWNER,
+    "on_failure_callback": on_task_failure,
     "retries": int(os.environ.get("LEADERSHIP_TASK_RETRIES", "3")),
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": True,
@@ -110,6 +141,23 @@ def quarterly_dag_args() -> dict[str, Any]:
     }
 
 
+# The day the warehouse build describes: the `as_of_date` param, else the day the run was queued.
+BUILD_AS_OF_TEMPLATE = "{{ params.as_of_date or dag_run.run_after.strftime('%Y-%m-%d') }}"
+
+
+def build_as_of(context: Any) -> date:
+    """The same day as BUILD_AS_OF_TEMPLATE, from a task's context."""
+    given = (context.get("params") or {}).get("as_of_date")
+    return date.fromisoformat(given) if given else context["dag_run"].run_after.date()
+
+
+def marts_asset() -> Any:
+    """Updated by every warehouse build: the marts as the quarterly jobs read them."""
+    from airflow.sdk import Asset
+
+    return Asset(name="marts", uri=f"{warehouse_asset_base()}/marts/all")
+
+
 def sync_dag_args() -> dict[str, Any]:
     """The ``@dag`` arguments every sync DAG shares (schedule, id, tags and docs are its own)."""
     from airflow.sdk import Param
@@ -130,6 +178,21 @@ def sync_dag_args() -> dict[str, Any]:
     }
 
 
+# Pools keep each vendor within its rate limits across DAGs (pools.json defines them).
+SOURCE_POOLS = {
+    "workday": "workday_api",
+    "canvas": "canvas_api",
+    "msgraph": "msgraph_api",
+    "ics": "ics_feeds",
+    "redcap": "redcap_api",
+    "qualtrics": "qualtrics_api",
+    "hr_csv": "file_drops",
+    "lms_csv": "file_drops",
+    "calendar_csv": "file_drops",
+    "surveys_csv": "file_drops",
+}
+
+
 def sync_tasks(sources: list[tuple[str, str]]) -> None:
     """One task per (source, feed) pair, each publishing its feed's raw Assets.
 
@@ -144,7 +207,9 @@ def sync_tasks(sources: list[tuple[str, str]]) -> None:
     for source, feed in sources:
         outlets = [raw_asset(contract) for contract in contracts_for_feed(feed)]
 
-        @task(task_id=f"sync_{source}", outlets=outlets)
+        @task(
+            task_id=f"sync_{source}", outlets=outlets, pool=SOURCE_POOLS.get(source, "default_pool")
+        )
         def run_sync(source: str) -> list[str]:
             from airflow.sdk import get_current_context
             from airflow.sdk.exceptions import AirflowFailException
