@@ -8,6 +8,7 @@ command against the same home, e.g. ``leadership airflow standalone`` for the UI
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -108,17 +109,18 @@ def ensure_metadata(env: dict[str, str], say: Callable[[str], None]) -> None:
 
     home = Path(env["AIRFLOW_HOME"])
     stamp = home / ".migrated-version"
-    if (
-        stamp.exists()
-        and stamp.read_text() == airflow.__version__
-        and (home / "airflow.db").exists()
-    ):
+    pools = PROJECT_ROOT / "pools.json"
+    expected = f"{airflow.__version__} {hashlib.sha256(pools.read_bytes()).hexdigest()[:12]}"
+    if stamp.exists() and stamp.read_text() == expected and (home / "airflow.db").exists():
         return
     say(f"preparing Airflow {airflow.__version__} metadata in {home} (first run only)")
     log = home / "logs" / "db-migrate.log"
     if run_airflow(["db", "migrate"], env=env, log_path=log) != 0:
         raise AirflowRunError(f"`airflow db migrate` failed; see {log}")
-    stamp.write_text(airflow.__version__)
+    log = home / "logs" / "pools-import.log"
+    if run_airflow(["pools", "import", str(pools)], env=env, log_path=log) != 0:
+        raise AirflowRunError(f"`airflow pools import` failed; see {log}")
+    stamp.write_text(expected)
 
 
 def reserialize(env: dict[str, str]) -> None:
