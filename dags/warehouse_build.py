@@ -2,9 +2,9 @@
 ### Warehouse build (dbt, rendered by Cosmos)
 
 Runs the dbt project in `dbt/` (staging -> intermediate -> marts) whenever a sync
-publishes new raw data: one Airflow task per model, each running the model and its
-tests (`dbt build` semantics). The marts describe the `as_of_date` param, else the
-day the run was queued.
+publishes new raw data: one Airflow task per model and seed, then one task running
+every dbt test. The marts describe the `as_of_date` param, else the day the run was
+queued; `record_build` notes that day for the quarterly jobs.
 
 - Owner: data engineering.
 - Schedule: any `raw.*` Asset update (see the sync DAGs).
@@ -22,7 +22,12 @@ from functools import reduce
 
 from airflow.sdk import Param, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import (
+    ExecutionMode,
+    InvocationMode,
+    LoadMode,
+    TestBehavior,
+)
 
 from integrations.contracts import CONTRACTS
 from leadership.config import DBT_DIR
@@ -99,7 +104,9 @@ def warehouse_build() -> None:
             ),
             render_config=RenderConfig(
                 load_method=LoadMode.DBT_MANIFEST,
-                test_behavior=TestBehavior.BUILD,
+                # Tests run once, after every model: relationships tests span two models, and
+                # a per-model test could run before its other parent exists.
+                test_behavior=TestBehavior.AFTER_ALL,
                 # Downstream DAGs are scheduled on the build as a whole, not per model; and
                 # Cosmos' per-model Assets need a TCP host, which the embedded warehouse lacks.
                 emit_datasets=False,

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from leadership.airflow_runner import RESULT
 from leadership.config import DAGS_DIR, PROJECT_ROOT, local_dir
 
 _RUNNING_TASK = re.compile(r"\[DAG TEST\] running task <TaskInstance: [\w-]+\.([\w.-]+) ")
@@ -141,6 +142,59 @@ def reserialize(env: dict[str, str]) -> None:
         raise AirflowRunError(
             f"DAG import error in {first.get('filepath')}: {str(first.get('error')).strip()[-500:]}"
         )
+
+
+def run_chain(
+    steps: list[tuple[str, dict[str, object] | None]],
+    *,
+    env: dict[str, str],
+    say: Callable[[str], None],
+    log_name: str = "chain",
+) -> list[DagTestResult]:
+    """Run DAGs in order in one process (leadership.airflow_runner); raise unless all succeed."""
+    log_path = local_dir() / "logs" / f"{log_name}.log"
+    plan = json.dumps([{"dag_id": dag_id, "conf": conf} for dag_id, conf in steps])
+    results: list[DagTestResult] = []
+    tasks: list[str] = []
+    started = time.monotonic()
+
+    def on_line(line: str) -> None:
+        running = _RUNNING_TASK.search(line)
+        if running:
+            tasks.append(running.group(1))
+            say(f"    task {running.group(1)}")
+        if line.startswith(RESULT):
+            info = json.loads(line[len(RESULT) :])
+            results.append(
+                DagTestResult(info["dag_id"], info["state"], info["seconds"], list(tasks), log_path)
+            )
+            tasks.clear()
+            say(f"  {info['dag_id']}: {info['state']} in {info['seconds']:.0f}s")
+
+    command = [sys.executable, "-m", "leadership.airflow_runner", plan]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        log_path.open("w") as log,
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as proc,
+    ):
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            on_line(line)
+    failed = [r for r in results if r.state != "success"]
+    if proc.returncode != 0 or failed or len(results) != len(steps):
+        where = (
+            failed[0].dag_id
+            if failed
+            else (steps[len(results)][0] if len(results) < len(steps) else "?")
+        )
+        raise AirflowRunError(
+            f"the chain stopped at DAG {where} after {time.monotonic() - started:.0f}s; read "
+            f"{log_path} (search for 'ERROR') to see which task failed and why"
+        )
+    return results
 
 
 def dags_test(

@@ -82,7 +82,8 @@ def test_warehouse_build_renders_every_dbt_model(dagbag) -> None:
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     tasks = {t.task_id for t in dagbag.dags["warehouse_build"].tasks}
     for model in models:
-        assert f"dbt.{model}_model_build" in tasks
+        assert f"dbt.{model}_run" in tasks
+    assert "dbt.dbt_test" in tasks and "record_build" in tasks
 
 
 def test_dag_files_do_no_work_at_import(dagbag) -> None:
