@@ -126,6 +126,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from simulator.institution import DEFAULT_SEED, generate
 
     inst = generate(seed=args.seed or DEFAULT_SEED, scale=args.scale)
+    if args.serve:
+        from simulator.serve import serve_forever
+
+        return serve_forever(
+            inst,
+            Path(args.out),
+            host=args.host,
+            public_host=args.public_host,
+            base_port=args.base_port,
+            say=_say,
+        )
     if args.all_feeds:
         from simulator.file_drops import write_file_drops
         from simulator.program import generate_program
@@ -300,6 +311,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--all-feeds", action="store_true", help="every feed's drop, in OUT/<feed>/ (hr, lms, ...)"
     )
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="also serve every vendor API on fixed ports until stopped",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="--serve: the address to listen on")
+    p.add_argument("--public-host", help="--serve: the host name clients use (compose: simulator)")
+    p.add_argument("--base-port", type=int, default=8801, help="--serve: the first port")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser(

@@ -212,6 +212,9 @@ class SimServer:
                 request.json = json.loads(body)
             except ValueError:
                 request.json = None
+        if parts.path == "/health":  # for container health checks: no auth, no faults, no log
+            self._send(handler, Response.json({"ok": True, "server": self.name}))
+            return
         with self._lock:
             self.requests.append(request.recorded())
         fault = self._take(TRANSPORT_FAULTS, parts.path)
