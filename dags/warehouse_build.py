@@ -37,6 +37,7 @@ from leadership.orchestration import (
     DEFAULT_ARGS,
     START_DATE,
     build_as_of,
+    cosmos_select,
     marts_asset,
     raw_asset,
 )
@@ -84,7 +85,12 @@ def warehouse_build() -> None:
 
         context = get_current_context()
         as_of = build_as_of(context)
-        note(as_of, context["dag_run"].start_date, run_id=context["run_id"])
+        note(
+            as_of,
+            context["dag_run"].start_date,
+            run_id=context["run_id"],
+            selector=",".join(cosmos_select()) or None,
+        )
         return f"marts describe {as_of}"
 
     source_freshness()
@@ -104,6 +110,9 @@ def warehouse_build() -> None:
             ),
             render_config=RenderConfig(
                 load_method=LoadMode.DBT_MANIFEST,
+                # LEADERSHIP_COSMOS_SELECT (dbt selector syntax, comma-separated) renders only
+                # part of the project, e.g. to split the build across DAGs; unset: everything.
+                select=cosmos_select(),
                 # Tests run once, after every model: relationships tests span two models, and
                 # a per-model test could run before its other parent exists.
                 test_behavior=TestBehavior.AFTER_ALL,

@@ -151,6 +151,13 @@ def build_as_of(context: Any) -> date:
     return date.fromisoformat(given) if given else context["dag_run"].run_after.date()
 
 
+def cosmos_select() -> list[str]:
+    """The dbt nodes warehouse_build renders (LEADERSHIP_COSMOS_SELECT; empty: all of them)."""
+    return [
+        s.strip() for s in os.environ.get("LEADERSHIP_COSMOS_SELECT", "").split(",") if s.strip()
+    ]
+
+
 def marts_asset() -> Any:
     """Updated by every warehouse build: the marts as the quarterly jobs read them."""
     from airflow.sdk import Asset
