@@ -62,6 +62,8 @@ def airflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "SCARF_NO_ANALYTICS": "true",
         "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+        # OpenLineage is installed but off unless the caller turns it on (README).
+        "AIRFLOW__OPENLINEAGE__DISABLED": os.environ.get("AIRFLOW__OPENLINEAGE__DISABLED", "True"),
         # Local runs fail fast; deployments keep the DAGs' retries.
         "LEADERSHIP_TASK_RETRIES": os.environ.get("LEADERSHIP_TASK_RETRIES", "0"),
         "PYTHONPATH": os.pathsep.join(

@@ -89,3 +89,16 @@ def test_warehouse_build_renders_every_dbt_model(dagbag) -> None:
 def test_dag_files_do_no_work_at_import(dagbag) -> None:
     # Parsing every file (Cosmos included) stays well inside Airflow's import timeout.
     assert dagbag.parse_seconds < 30
+
+
+def test_openlineage_is_installed_and_off_unless_turned_on(monkeypatch) -> None:
+    from airflow.providers.openlineage import conf
+
+    from leadership.local_airflow import airflow_env
+
+    monkeypatch.delenv("AIRFLOW__OPENLINEAGE__DISABLED", raising=False)
+    assert airflow_env()["AIRFLOW__OPENLINEAGE__DISABLED"] == "True"
+    monkeypatch.setenv("AIRFLOW__OPENLINEAGE__DISABLED", "True")
+    if hasattr(conf.is_disabled, "cache_clear"):
+        conf.is_disabled.cache_clear()
+    assert conf.is_disabled() is True
