@@ -124,8 +124,12 @@ def quarterly_dag_args() -> dict[str, Any]:
     """The ``@dag`` arguments every quarterly DAG shares."""
     from airflow.sdk import Param
 
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
     return {
-        "schedule": QUARTERLY,
+        # A data-interval timetable: the run at the start of 2026Q4 covers 2026Q3
+        # (data_interval_start), so backfills and re-runs know their quarter.
+        "schedule": CronDataIntervalTimetable(QUARTERLY, timezone="UTC"),
         "start_date": START_DATE,
         "catchup": False,
         "max_active_runs": 1,
