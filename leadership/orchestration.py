@@ -123,7 +123,6 @@ def quarter_window(context: Any) -> QuarterWindow:
 def quarterly_dag_args() -> dict[str, Any]:
     """The ``@dag`` arguments every quarterly DAG shares."""
     from airflow.sdk import Param
-
     from airflow.timetables.interval import CronDataIntervalTimetable
 
     return {
