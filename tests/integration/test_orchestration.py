@@ -1,0 +1,57 @@
+"""What the DAGs share: the quarter a run works on, the failure alert, the mart-build record."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+from leadership.dbt import marts_describe, record_build
+from leadership.orchestration import on_task_failure, quarter_window
+
+
+def test_a_scheduled_run_reviews_the_quarter_just_completed():
+    window = quarter_window(
+        {"params": {}, "data_interval_start": datetime(2026, 7, 1, 6, tzinfo=UTC)}
+    )
+    assert (window.completed, window.starting, window.as_of) == (
+        "2026Q3",
+        "2026Q4",
+        date(2026, 9, 30),
+    )
+    december = quarter_window({"params": {"quarter": "2026Q4"}})
+    assert (december.completed, december.starting, december.as_of) == (
+        "2026Q4",
+        "2027Q1",
+        date(2026, 12, 31),
+    )
+
+
+def test_a_failed_task_says_what_failed_and_where_to_look(warehouse_url, sql):
+    ti = SimpleNamespace(dag_id="canvas_sync", task_id="sync_canvas", try_number=2)
+    on_task_failure(
+        {
+            "task_instance": ti,
+            "run_id": "scheduled__2026-10-01",
+            "exception": RuntimeError("canvas GET /courses failed: HTTP 401"),
+        }
+    )
+    (message, where) = sql("select message, where_to_look from ops.alerts")[0]
+    assert message == (
+        "canvas_sync.sync_canvas failed in run scheduled__2026-10-01: "
+        "canvas GET /courses failed: HTTP 401"
+    )
+    assert "When it fails" in where and "task sync_canvas > Logs" in where
+
+
+def test_quarterly_jobs_know_whether_the_marts_describe_their_quarter(warehouse_url, sql):
+    assert not marts_describe(date(2026, 9, 30))
+    record_build(date(2026, 9, 30), datetime.now(UTC))
+    assert marts_describe(date(2026, 9, 30)) and not marts_describe(date(2026, 6, 30))
+    record_build(date(2026, 6, 30), datetime.now(UTC), selector="+dim_physicians")
+    assert marts_describe(date(2026, 9, 30))  # a partial build does not count
+    sql(
+        "insert into ops.batches (source, feed, stream, received, published, quarantined,"
+        " status, started_at, finished_at) values ('x', 'hr', 'workers', 0, 0, 0, 'published',"
+        " now(), now() + interval '1 minute')"
+    )
+    assert not marts_describe(date(2026, 9, 30))  # new data arrived since the build
