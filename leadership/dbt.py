@@ -109,23 +109,21 @@ def _is_progress_line(line: str) -> bool:
 
 
 def source_freshness(progress: Callable[[str], None] | None = None) -> str:
-    """``dbt source freshness`` for the feeds that have published data.
+    """``dbt source freshness`` for the streams that have published data.
 
-    Feeds an institution does not use (no batch yet) are left out instead of being
+    Streams an institution does not use (no batch yet) are left out instead of being
     reported stale forever. Raises DbtError when a feed is past its error threshold.
     """
     from leadership import warehouse
 
     with warehouse.transaction() as conn:
-        feeds = sorted(
-            conn.exec_driver_sql(
-                "select distinct feed from ops.batches where published > 0"
-            ).scalars()
-        )
-    if not feeds:
+        streams = conn.exec_driver_sql(
+            "select distinct feed, stream from ops.batches where published > 0 order by 1, 2"
+        ).all()
+    if not streams:
         return "no feed has published data yet: nothing to check"
     return run_dbt(
-        ["source", "freshness", "--select", *[f"source:{feed}" for feed in feeds]],
+        ["source", "freshness", "--select", *[f"source:{f}.{s}" for f, s in streams]],
         progress=progress,
     )
 
