@@ -12,7 +12,6 @@ once, in its own transaction, under an advisory lock, and recorded in
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import os
@@ -127,14 +126,25 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-@functools.cache
-def _engine_for(url: str) -> Engine:
-    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=2, max_overflow=4)
+_ENGINES: dict[str, Engine] = {}
 
 
 def engine(url: str | None = None) -> Engine:
-    """A pooled SQLAlchemy engine (psycopg 3 underneath) for the warehouse."""
-    return _engine_for(url or warehouse_url())
+    """A pooled SQLAlchemy engine (psycopg 3 underneath) for the warehouse, one per URL."""
+    url = url or warehouse_url()
+    if url not in _ENGINES:
+        _ENGINES[url] = create_engine(
+            sqlalchemy_url(url), pool_pre_ping=True, pool_size=2, max_overflow=4
+        )
+    return _ENGINES[url]
+
+
+def dispose(url: str | None = None) -> None:
+    """Close the pooled connections to ``url`` (all URLs when None), e.g. before dropping it."""
+    for key in [url] if url else list(_ENGINES):
+        found = _ENGINES.pop(key, None)
+        if found is not None:
+            found.dispose()
 
 
 @contextmanager

@@ -55,9 +55,23 @@ def server_url(test_home: Path) -> Iterator[str]:
     yield server.get_uri("postgres")
 
 
+def drop_database(server_url: str, url: str) -> None:
+    """Close our pooled connections to ``url`` and drop its database."""
+    from leadership import warehouse
+
+    warehouse.dispose(url)
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
 @pytest.fixture(scope="session")
-def make_database(server_url: str) -> Iterator[Callable[[], str]]:
-    """A factory of fresh, migrated warehouse databases; all dropped at the end."""
+def make_database(server_url: str) -> Iterator[Callable[..., str]]:
+    """A factory of fresh, migrated warehouse databases, dropped at the end of the session.
+
+    Session fixtures use this one; a test's own databases come from ``new_database``,
+    dropped when the test ends, so the server never runs out of connections.
+    """
     from leadership import warehouse
 
     created: list[str] = []
@@ -68,25 +82,39 @@ def make_database(server_url: str) -> Iterator[Callable[[], str]]:
         url = with_database(server_url, name)
         if template_url is None:
             warehouse.migrate(url)
+            warehouse.dispose(url)
         else:
-            warehouse.engine(template_url).dispose()
+            warehouse.dispose(template_url)
             template = urlsplit(template_url).path.lstrip("/")
             with psycopg.connect(server_url, autocommit=True) as conn:
                 conn.execute(f'create database "{name}" template "{template}"')
-        created.append(name)
+        created.append(url)
         return url
 
     yield make
-    for name in created:
-        warehouse.engine(with_database(server_url, name)).dispose()
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
+    for url in created:
+        drop_database(server_url, url)
 
 
 @pytest.fixture
-def warehouse_url(make_database: Callable[[], str], monkeypatch: pytest.MonkeyPatch) -> str:
+def new_database(server_url: str, make_database: Callable[..., str]) -> Iterator[Callable[..., str]]:
+    """Like ``make_database``, but each database is dropped as soon as the test ends."""
+    mine: list[str] = []
+
+    def make(template_url: str | None = None) -> str:
+        url = make_database(template_url)
+        mine.append(url)
+        return url
+
+    yield make
+    for url in mine:
+        drop_database(server_url, url)
+
+
+@pytest.fixture
+def warehouse_url(new_database: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh migrated database, set as WAREHOUSE_URL for the test."""
-    url = make_database()
+    url = new_database()
     monkeypatch.setenv("WAREHOUSE_URL", url)
     return url
 

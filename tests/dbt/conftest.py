@@ -55,9 +55,9 @@ def load_simulated(url: str, program: Program, drops: Path) -> None:
 
 
 @pytest.fixture
-def fresh_copy(make_database, simulated_warehouse) -> SimulatedWarehouse:
+def fresh_copy(new_database, simulated_warehouse) -> SimulatedWarehouse:
     """A private copy of the simulated warehouse, for tests that write (seconds to make)."""
-    url = make_database(template_url=simulated_warehouse.url)
+    url = new_database(template_url=simulated_warehouse.url)
     return SimulatedWarehouse(url, simulated_warehouse.program, simulated_warehouse.drops)
 
 

@@ -667,9 +667,9 @@ def base_url(make_database) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_malformed_input_is_quarantined_or_held_never_lost(
-    case, base_url, make_database, tmp_path, monkeypatch
+    case, base_url, new_database, tmp_path, monkeypatch
 ):
-    url = make_database(template_url=base_url)
+    url = new_database(template_url=base_url)
     monkeypatch.setenv("WAREHOUSE_URL", url)
     folder = tmp_path / case.feed
     folder.mkdir()

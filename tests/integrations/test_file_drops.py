@@ -256,10 +256,10 @@ def use_connection(monkeypatch, connection: dict[str, Any]) -> None:
 
 
 def test_hr_over_sftp_lands_the_same_rows_as_the_local_folder(
-    tmp_path, tiny_program, sftp_server, make_database, monkeypatch, warehouse_url
+    tmp_path, tiny_program, sftp_server, new_database, monkeypatch, warehouse_url
 ):
     write_file_drops(tiny_program, sftp_server.root, feeds=("hr",))
-    local_url = make_database()
+    local_url = new_database()
     monkeypatch.setenv("WAREHOUSE_URL", local_url)
     sync("hr_csv", path=sftp_server.root / "hr")
     monkeypatch.setenv("WAREHOUSE_URL", warehouse_url)

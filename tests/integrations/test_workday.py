@@ -186,10 +186,10 @@ def test_renamed_columns_are_a_matter_of_configuration(
 
 
 def test_workday_and_the_csv_drop_land_the_same_rows(
-    small_simulator, small_program, make_database, monkeypatch, tmp_path
+    small_simulator, small_program, new_database, monkeypatch, tmp_path
 ):
     inst = small_program.inst
-    workday_db, csv_db = make_database(), make_database()
+    workday_db, csv_db = new_database(), new_database()
 
     monkeypatch.setenv("WAREHOUSE_URL", workday_db)
     set_extra(small_simulator, monkeypatch, effective_as_of=inst.as_of.isoformat())
