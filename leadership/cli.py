@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import sys
 import warnings
 from collections.abc import Sequence
@@ -79,21 +78,12 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
         applied = warehouse.migrate(url)
         _say(f"{len(applied)} migration(s) applied: {', '.join(applied) or 'none pending'}")
     elif args.action == "psql":
-        psql = shutil.which("psql") or _bundled_psql()
+        psql = warehouse.psql_executable()
         if not psql:
             _say("error: no psql found; install PostgreSQL's client")
             return 1
         os.execv(psql, [psql, url])
     return 0
-
-
-def _bundled_psql() -> str | None:
-    try:
-        import pgserver
-    except ImportError:
-        return None
-    candidate = Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
-    return str(candidate) if candidate.exists() else None
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -193,6 +183,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         _say(bench.bench_match(args.scale, runs=args.runs, say=_progress))
     elif args.what == "validate":
         _say(bench.bench_validate(args.rows, runs=args.runs, say=_progress))
+    elif args.what == "load":
+        _say(bench.bench_load(args.rows, runs=args.runs, say=_progress))
     return 0
 
 
@@ -334,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_match)
 
     p = sub.add_parser("bench", help="measure speed against the obvious alternative")
-    p.add_argument("what", choices=["match", "validate"])
+    p.add_argument("what", choices=["match", "validate", "load"])
     p.add_argument("--scale", default="institution", choices=["small", "institution", "network"])
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=3)
