@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -63,6 +64,23 @@ def cmd_airflow(args: argparse.Namespace) -> int:
 
     extra = {"WAREHOUSE_URL": warehouse.warehouse_url()}
     return run_airflow([a for a in args.airflow_args if a != "--"], env=airflow_env(extra))
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from leadership import warehouse
+    from leadership.local_airflow import (
+        airflow_env,
+        backfill_quarters,
+        ensure_metadata,
+        reserialize,
+    )
+
+    env = airflow_env({"WAREHOUSE_URL": warehouse.warehouse_url()})
+    ensure_metadata(env, _progress)
+    reserialize(env)
+    results = backfill_quarters(args.quarters, env=env, say=_say)
+    _say(f"backfilled {', '.join(sorted(args.quarters))}: {len(results)} DAG runs succeeded")
+    return 0
 
 
 def cmd_warehouse(args: argparse.Namespace) -> int:
@@ -254,6 +272,12 @@ def _require_batch(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: `leadership quarantine {args.action}` needs a batch id")
 
 
+def _quarter(text: str) -> str:
+    if not re.fullmatch(r"\d{4}Q[1-4]", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a quarter like 2026Q3")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadership", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"leadership {__version__}")
@@ -285,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("airflow", help="run an Airflow command against the local Airflow home")
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_airflow)
+
+    p = sub.add_parser(
+        "backfill", help="run the quarterly DAGs for past quarters in the local Airflow"
+    )
+    p.add_argument("quarters", nargs="+", type=_quarter, help="e.g. 2026Q1 2026Q2")
+    p.set_defaults(func=cmd_backfill)
 
     p = sub.add_parser("warehouse", help="the warehouse: url, migrate, psql, stop (embedded)")
     p.add_argument("action", choices=["url", "migrate", "psql", "stop"])
@@ -362,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from leadership.dbt import DbtError
     from leadership.local_airflow import AirflowRunError
     from leadership.matching.files import MatchInputError
-    from leadership.matching.quarterly import MatchingInputsMissing
+    from leadership.matching.quarterly import MatchingHistoryError, MatchingInputsMissing
     from leadership.quarantine import QuarantineError
     from leadership.sync import SyncError
     from leadership.validation import ValidationSetupError
@@ -380,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QuarantineError,
         MatchInputError,
         MatchingInputsMissing,
+        MatchingHistoryError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

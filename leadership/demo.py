@@ -26,13 +26,14 @@ from typing import Any
 
 from leadership import warehouse
 from leadership.config import local_dir
+from leadership.orchestration import QUARTERLY_DAGS
 
 Say = Callable[[str], None]
 
 # The sources the demo runs through Airflow (one per feed) and their DAGs.
 SYNC_DAGS = ["hr_sync", "canvas_sync", "msgraph_sync", "redcap_sync"]
 # Quarterly DAGs run after matching, each with the reviewed quarter.
-QUARTERLY_OUTPUT_DAGS: list[str] = []
+QUARTERLY_OUTPUT_DAGS = [d for d in QUARTERLY_DAGS if d != "quarterly_matching"]
 
 
 @dataclass
