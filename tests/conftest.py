@@ -66,19 +66,22 @@ def make_database(server_url: str) -> Iterator[Callable[..., str]]:
     from leadership import warehouse
 
     created: list[str] = []
+    migrated: list[str] = []  # one migrated database, copied for every fresh one
 
     def make(template_url: str | None = None) -> str:
         """A fresh migrated database, or a copy of ``template_url`` (PostgreSQL's TEMPLATE)."""
         name = f"lpp_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         url = with_database(server_url, name)
-        if template_url is None:
+        if template_url is None and not migrated:
             warehouse.migrate(url)
             warehouse.dispose(url)
-        else:
-            warehouse.dispose(template_url)
-            template = urlsplit(template_url).path.lstrip("/")
-            with psycopg.connect(server_url, autocommit=True) as conn:
-                conn.execute(f'create database "{name}" template "{template}"')
+            migrated.append(url)
+            created.append(url)
+            return make(url)  # the first one stays pristine: a template for the rest
+        warehouse.dispose(template_url or migrated[0])
+        template = urlsplit(template_url or migrated[0]).path.lstrip("/")
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'create database "{name}" template "{template}"')
         created.append(url)
         return url
 
