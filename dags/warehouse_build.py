@@ -27,6 +27,7 @@ from cosmos.constants import (
     InvocationMode,
     LoadMode,
     TestBehavior,
+    TestIndirectSelection,
 )
 
 from integrations.contracts import CONTRACTS
@@ -106,7 +107,11 @@ def warehouse_build() -> None:
                 profiles_yml_filepath=DBT_DIR / "profiles.yml",
             ),
             execution_config=ExecutionConfig(
-                execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
+                execution_mode=ExecutionMode.LOCAL,
+                invocation_mode=InvocationMode.DBT_RUNNER,
+                # With part of the project selected, a test runs only when every model it
+                # reads was built here (a relationships test to an unbuilt mart would fail).
+                test_indirect_selection=TestIndirectSelection.CAUTIOUS,
             ),
             render_config=RenderConfig(
                 load_method=LoadMode.DBT_MANIFEST,
