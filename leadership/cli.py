@@ -203,6 +203,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         _say(bench.bench_validate(args.rows, runs=args.runs, say=_progress))
     elif args.what == "load":
         _say(bench.bench_load(args.rows, runs=args.runs, say=_progress))
+    elif args.what == "pipeline":
+        _say(bench.bench_pipeline(args.scale, say=_progress))
     return 0
 
 
@@ -356,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_match)
 
     p = sub.add_parser("bench", help="measure speed against the obvious alternative")
-    p.add_argument("what", choices=["match", "validate", "load"])
+    p.add_argument("what", choices=["match", "validate", "load", "pipeline"])
     p.add_argument("--scale", default="institution", choices=["small", "institution", "network"])
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=3)

@@ -1,0 +1,95 @@
+"""``leadership bench ...``: measured speed, each against the obvious alternative in the same run.
+
+- ``bench match``: the exact engine per tier vs SciPy's ``linear_sum_assignment`` on the
+  whole slot-expanded matrix (the obvious exact alternative) and vs the blueprint's
+  greedy pick; time, matched residents and total score.
+- ``bench validate``: normalising and validating a survey batch of N rows with its
+  Great Expectations suite.
+- ``bench load``: the publish path, and the full path with validation, vs psql
+  ``\\copy`` and pandas ``to_sql`` on the same rows.
+- ``bench pipeline``: the quarterly cycle, phase by phase, and a daily 1% refresh.
+
+Results are printed as Markdown for docs/benchmarks.md, with the machine they ran on.
+This package and the demo are the only parts of ``leadership`` that import ``simulator``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+Say = Callable[[str], None]
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    try:
+        with open("/proc/meminfo") as fh:
+            kb = int(fh.readline().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        memory = ""
+    return f"{platform.machine()}, {cpus} CPUs{memory}, Python {platform.python_version()}"
+
+
+def median_time(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def scratch_warehouse(suffix: str) -> tuple[str, str | None]:
+    """A scratch database beside the warehouse, set as WAREHOUSE_URL: (url, previous value)."""
+    from psycopg import conninfo
+
+    from leadership import warehouse
+
+    base = warehouse.warehouse_url()
+    name = (conninfo.conninfo_to_dict(base).get("dbname") or "postgres") + suffix
+    scratch = warehouse.with_database(base, name)
+    warehouse.drop_database(scratch)
+    previous = os.environ.get("WAREHOUSE_URL")
+    os.environ["WAREHOUSE_URL"] = scratch
+    warehouse.migrate(scratch)
+    return scratch, previous
+
+
+def restore_warehouse(scratch: str, previous: str | None) -> None:
+    from leadership import warehouse
+
+    if previous is None:
+        os.environ.pop("WAREHOUSE_URL", None)
+    else:
+        os.environ["WAREHOUSE_URL"] = previous
+    warehouse.drop_database(scratch)
+
+
+def peak_memory_mib() -> tuple[float, float]:
+    """Peak resident memory of this process and of its largest child (dbt), in MiB."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def __getattr__(name: str) -> Any:
+    """``bench.bench_match`` etc. without importing SciPy or pandas until asked."""
+    from importlib import import_module
+
+    homes = {
+        "bench_match": "match",
+        "bench_validate": "load",
+        "bench_load": "load",
+        "bench_pipeline": "pipeline",
+    }
+    if name in homes:
+        return getattr(import_module(f"leadership.bench.{homes[name]}"), name)
+    raise AttributeError(name)

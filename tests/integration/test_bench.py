@@ -1,0 +1,24 @@
+"""``leadership bench load`` measures on a scratch database and leaves the warehouse alone."""
+
+from __future__ import annotations
+
+import psycopg
+
+from leadership.bench import bench_load
+
+
+def test_bench_load_reports_every_path_and_drops_its_scratch_database(warehouse_url, sql):
+    report = bench_load(rows=3000, runs=1, say=lambda _: None)
+
+    rows = [line for line in report.splitlines() if line.startswith("| ") and "rows/s" not in line]
+    assert len(rows) == 4
+    assert {r.split("|")[1].split("(")[0].strip() for r in rows} == {
+        "publish path",
+        "full path",
+        "psql \\copy",
+        "pandas to_sql",
+    }
+    with psycopg.connect(warehouse_url) as conn:
+        names = conn.execute("select datname from pg_database").fetchall()
+    assert not any(name.endswith("_bench_load") for (name,) in names)
+    assert sql("select count(*) from ops.batches") == [(0,)]
