@@ -32,8 +32,6 @@ Say = Callable[[str], None]
 
 # The sources the demo runs through Airflow (one per feed) and their DAGs.
 SYNC_DAGS = ["hr_sync", "canvas_sync", "msgraph_sync", "redcap_sync"]
-# Quarterly DAGs run after matching, each with the reviewed quarter.
-QUARTERLY_OUTPUT_DAGS = [d for d in QUARTERLY_DAGS if d != "quarterly_matching"]
 
 
 @dataclass
@@ -136,15 +134,20 @@ def _through_airflow(
     say(f"    home {env['AIRFLOW_HOME']}")
 
     say(f"[{next(step)}/{steps}] The chain for {quarter}, in Airflow")
-    chain: list[tuple[str, dict[str, object] | None]] = [
+    # The platform's first run: the quarterly DAGs for the last two completed quarters,
+    # each from its scheduled logical date (a backfill), so the trends have two points
+    # and 2026Q3's matching keeps or replaces 2026Q2's pairs as it would in production.
+    chain: list[local_airflow.ChainStep] = [
         ("hr_sync", {"path": str(hr_folder), "full_refresh": True}),
         ("canvas_sync", {"full_refresh": True}),
         ("msgraph_sync", {"full_refresh": True}),
         ("redcap_sync", {"full_refresh": True}),
         ("warehouse_build", {"as_of_date": as_of}),
-        # The first quarter on the platform: match for the quarter under review too.
-        ("quarterly_matching", {"quarter": _previous_quarter(quarter)}),
-        *[(dag_id, {"quarter": quarter}) for dag_id in QUARTERLY_OUTPUT_DAGS],
+        *[
+            (dag_id, None, local_airflow.quarter_logical_date(reviewed))
+            for reviewed in (_previous_quarter(quarter), quarter)
+            for dag_id in QUARTERLY_DAGS
+        ],
     ]
     local_airflow.run_chain(chain, env=env, say=say, log_name="demo-chain")
 
@@ -153,7 +156,8 @@ def _without_airflow(
     hr_folder: Path, as_of: Any, quarter: str, simulator: Any, step: Any, steps: int, say: Say
 ) -> None:
     from leadership.dbt import build_marts
-    from leadership.matching.quarterly import run_matching
+    from leadership.matching.quarterly import MatchingHistoryError, run_matching
+    from leadership.orchestration import quarter_window
     from leadership.sync import sync
 
     say(f"[{next(step)}/{steps}] syncs (no Airflow)")
@@ -164,10 +168,15 @@ def _without_airflow(
     )
     for source in ("canvas", "msgraph", "redcap"):
         sync(source, full_refresh=True, today=as_of, progress=lambda m: say(f"    {m}"))
-    say(f"[{next(step)}/{steps}] dbt build, matching")
-    build_marts(as_of, force=True)
-    run_matching(quarter)
-    build_marts(as_of, force=True)
+    say(f"[{next(step)}/{steps}] the quarterly jobs for {_previous_quarter(quarter)} and {quarter}")
+    for reviewed in (_previous_quarter(quarter), quarter):
+        window = quarter_window({"params": {"quarter": reviewed}})
+        build_marts(window.as_of)
+        try:
+            say(f"    {reviewed}: {run_matching(window.starting).lines()[0]}")
+        except MatchingHistoryError as skipped:  # a re-run: history only moves forward
+            say(f"    {reviewed}: matching skipped: {skipped}")
+        build_marts(window.as_of)
 
 
 def collect_summary(url: str, since: datetime, quarter: str) -> DemoSummary:
