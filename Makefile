@@ -26,7 +26,7 @@ demo: setup
 	$(BIN)/leadership demo
 
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check .

@@ -4,6 +4,11 @@
 from the one warehouse URL so that dbt, the loader and the quarterly jobs always
 talk to the same database. ``leadership dbt ...`` and the tests call
 :func:`run_dbt`; the warehouse_build DAG (Cosmos) uses :func:`profile_env` too.
+
+dbt's target and log folders live under ``LEADERSHIP_HOME`` (``.local/dbt``), so two
+homes (two test workers, a demo beside a build) never write over each other's
+partial-parse state; only ``dbt parse`` writes ``dbt/target/manifest.json``, which
+Cosmos renders the build DAG from.
 """
 
 from __future__ import annotations
@@ -17,12 +22,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from leadership.config import DBT_DIR
+from leadership.config import DBT_DIR, local_dir
 from leadership.warehouse import connection_params, warehouse_url
 
 PROFILE_NAME = "leadership"
 TARGET_NAME = "warehouse"
 MANIFEST = DBT_DIR / "target" / "manifest.json"
+
+
+def work_dir() -> Path:
+    """Where dbt keeps its target (compiled SQL, run results) and logs for this home."""
+    return local_dir() / "dbt"
 
 
 class DbtError(RuntimeError):
@@ -80,7 +90,14 @@ def run_dbt(
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    env = {**os.environ, **(profile_env(url) if connect else {"DO_NOT_TRACK": "1"})}
+    if args and args[0] == "parse" and "--target-path" not in args:
+        command += ["--target-path", str(MANIFEST.parent)]  # the manifest Cosmos reads
+    env = {
+        **os.environ,
+        **(profile_env(url) if connect else {"DO_NOT_TRACK": "1"}),
+        "DBT_TARGET_PATH": str(work_dir() / "target"),
+        "DBT_LOG_PATH": str(work_dir() / "logs"),
+    }
     lines: list[str] = []
     with subprocess.Popen(
         command, cwd=DBT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -95,7 +112,7 @@ def run_dbt(
         tail = "\n".join(lines[-25:])
         raise DbtError(
             f"dbt {' '.join(args)} failed (exit {proc.returncode}); last lines:\n{tail}\n"
-            f"Full log: {DBT_DIR / 'logs' / 'dbt.log'}"
+            f"Full log: {work_dir() / 'logs' / 'dbt.log'}"
         )
     return output
 

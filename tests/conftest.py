@@ -125,3 +125,15 @@ def sql(warehouse_url: str) -> Callable[..., list[tuple]]:
             return cur.fetchall() if cur.description else []
 
     return run
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs two workers), keep the tests that share the
+    dbt-built warehouse on one worker, so it is built once, and give the end-to-end
+    chain a worker of its own."""
+    for item in items:
+        parts = item.path.parts
+        if "dbt" in parts and "tests" in parts:
+            item.add_marker(pytest.mark.xdist_group("simulated_warehouse"))
+        elif "e2e" in parts:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
