@@ -93,6 +93,5 @@ def column_docs(model: str) -> dict[str, str]:
     if found is None:
         raise KeyError(f"no dbt model {model} documented under {DBT_DIR / 'models'}")
     return {
-        c["name"]: " ".join(str(c.get("description", "")).split())
-        for c in found.get("columns", [])
+        c["name"]: " ".join(str(c.get("description", "")).split()) for c in found.get("columns", [])
     }

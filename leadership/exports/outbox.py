@@ -185,7 +185,9 @@ class SftpOutbox:
         except OutboxError:
             raise
         except Exception as exc:
-            raise OutboxError(f"could not write {name} to {self.describe()}: {_explain(exc)}") from None
+            raise OutboxError(
+                f"could not write {name} to {self.describe()}: {_explain(exc)}"
+            ) from None
 
     def hook(self) -> Any:
         if self._hook is None:
