@@ -156,9 +156,7 @@ def _trend_chart(quarters: list[str], points: list[tuple[int, float]]) -> Drawin
     plot.lines[0].symbol = makeMarker("FilledCircle", size=4)
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = -0.5, len(quarters) - 0.5
     plot.xValueAxis.valueSteps = list(range(len(quarters)))
-    plot.xValueAxis.labelTextFormat = lambda v: (
-        quarters[round(v)] if 0 <= v < len(quarters) else ""
-    )
+    plot.xValueAxis.labelTextFormat = lambda v: quarters[round(v)] if 0 <= v < len(quarters) else ""
     plot.xValueAxis.labels.fontSize = 7
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, 100
     plot.yValueAxis.valueSteps = [0, 25, 50, 70, 100]
