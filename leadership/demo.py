@@ -26,13 +26,18 @@ from typing import Any
 
 from leadership import warehouse
 from leadership.config import local_dir
+from leadership.exports.outbox import outbox_dir
 
 Say = Callable[[str], None]
 
 # The sources the demo runs through Airflow (one per feed) and their DAGs.
 SYNC_DAGS = ["hr_sync", "canvas_sync", "msgraph_sync", "redcap_sync"]
 # Quarterly DAGs run after matching, each with the reviewed quarter.
-QUARTERLY_OUTPUT_DAGS: list[str] = []
+QUARTERLY_OUTPUT_DAGS: list[str] = [
+    "quarterly_readiness_review",
+    "quarterly_oversight",
+    "quarterly_exports",
+]
 
 
 @dataclass
@@ -58,10 +63,6 @@ class DemoSummary:
 
 def demo_drop_dir() -> Path:
     return local_dir() / "demo" / "drops"
-
-
-def outbox_dir() -> Path:
-    return Path(os.environ.get("LEADERSHIP_OUTBOX") or local_dir() / "outbox")
 
 
 def run_demo(
