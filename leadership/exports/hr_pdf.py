@@ -17,7 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 STYLES = getSampleStyleSheet()
@@ -58,10 +58,14 @@ def render_pdf(doc: dict[str, Any]) -> bytes:
         bottomMargin=0.6 * inch,
     )
     story: list[Flowable] = [*_header(doc)]
-    story += _passport(doc["passport"])
-    story += _readiness(doc["readiness"])
-    story += _pods(doc["pods"])
-    story += _mentorship(doc["mentorship"], doc["fte_credits"])
+    for section in (
+        _passport(doc["passport"]),
+        _readiness(doc["readiness"]),
+        _pods(doc["pods"]),
+        *_mentorship(doc["mentorship"], doc["fte_credits"]),
+    ):
+        # a heading never ends a page: it stays with what follows it
+        story += [KeepTogether(section[:2]), *section[2:]]
     pdf.build(story)
     return buffer.getvalue()
 
@@ -72,24 +76,27 @@ def _p(text: Any, style: str = "BodyText") -> Paragraph:
 
 
 def _table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
-    cells = [header, *[["" if v is None else str(v) for v in row] for row in rows]]
+    cells = [header, *[[_cell(v) for v in row] for row in rows]]
     table = Table(cells, colWidths=[w * inch for w in widths], repeatRows=1, hAlign="LEFT")
     table.setStyle(GRID)
     return table
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value if isinstance(value, Flowable) else str(value)
 
 
 def _header(doc: dict[str, Any]) -> list[Flowable]:
     p = doc["physician"]
     role = p["current_title"] or p["current_role_code"] or ""
     pgy = f", PGY-{p['current_pgy_level']}" if p.get("current_pgy_level") else ""
+    pgy = "" if "PGY" in role else pgy
     where = ", ".join(x for x in (p["department"], p["specialty"], p["program"]) if x)
     return [
         _p(f"Leadership summary: {p['full_name']}", "Title"),
-        _p(
-            f"{p['physician_id']} &middot; {role}{pgy} &middot; {where}".replace(
-                "&amp;middot;", "&middot;"
-            )
-        ),
+        _p(f"{p['physician_id']} \u00b7 {role}{pgy} \u00b7 {where}"),
         _p(
             f"Blueprint stage: {STAGE_LABELS.get(p['blueprint_stage'], p['blueprint_stage'])}. "
             f"Quarter {doc['quarter']}, as of {doc['as_of']}."
@@ -204,7 +211,7 @@ def _pods(pods: list[dict[str, Any]]) -> list[Flowable]:
 
 def _mentorship(
     roles: dict[str, list[dict[str, Any]]], credits: list[dict[str, Any]]
-) -> list[Flowable]:
+) -> tuple[list[Flowable], list[Flowable]]:
     out: list[Flowable] = [_p("Mentorship roles", "Heading2")]
     rows = [
         [
@@ -227,10 +234,10 @@ def _mentorship(
         out.append(_table(["Role", "Tier", "With", "Since"], rows, [0.8, 1.8, 3.0, 0.9]))
     else:
         out.append(_p("No mentorship assignment in force."))
-    out.append(_p("Mentor FTE credits", "Heading2"))
+    fte: list[Flowable] = [_p("Mentor FTE credits", "Heading2")]
     if not credits:
-        return [
-            *out,
+        return out, [
+            *fte,
             _p("No FTE credit (0.05 FTE per resident mentored for a full academic year)."),
         ]
     rows = [
@@ -238,13 +245,13 @@ def _mentorship(
             c["academic_year"],
             c["residents_mentored"],
             c["residents_mentored_full_year"],
-            c["fte_credit"],
+            f"{c['fte_credit']:.2f}",
             "complete" if c["is_year_complete"] else "in progress",
         ]
         for c in credits
     ]
-    return [
-        *out,
+    return out, [
+        *fte,
         _table(
             ["Academic year", "Residents mentored", "Full year", "FTE credit", "Year"],
             rows,
