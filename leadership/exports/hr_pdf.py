@@ -15,12 +15,13 @@ from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 STYLES = getSampleStyleSheet()
+STYLES.add(ParagraphStyle("Cell", parent=STYLES["BodyText"], fontSize=8.5, leading=10))
 STAGE_LABELS = {
     "resident": "Resident (exposure)",
     "fellow": "Fellow (depth)",
@@ -113,7 +114,7 @@ def _passport(stages: list[dict[str, Any]]) -> list[Flowable]:
         if stage["stamps"]:
             rows = [
                 [
-                    _p(s["milestone_title"]),
+                    _p(s["milestone_title"], "Cell"),
                     s["dimension_label"],
                     s["stamped_on"],
                     s["evidence_source"],
