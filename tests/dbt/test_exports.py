@@ -136,8 +136,9 @@ def test_the_attending_mentor_and_program_director_are_told(exported) -> None:
         "select program from marts.dim_physicians where physician_id = %s", (low,)
     )[0]
     told = wh.rows(
-        "select recipient_id, subject, body, payload ->> 'recipient_role' from program.notifications"
-        " where kind = 'coaching_flag' and quarter = %s and payload ->> 'resident_id' = %s"
+        "select recipient_id, subject, body, payload ->> 'recipient_role'"
+        " from program.notifications where kind = 'coaching_flag' and quarter = %s"
+        " and payload ->> 'resident_id' = %s"
         " order by 1",
         (q, low),
     )
@@ -279,7 +280,8 @@ def test_the_annual_bundle_holds_the_years_quarters_for_every_program(exported) 
     }
     quarters = {r["quarter"] for r in exported.csv(f"accreditation/{year}/programs_summary.csv")}
     expected = {r[0] for r in wh.rows(
-        "select distinct quarter from marts.fct_accreditation_program_quarters where quarter like %s",
+        "select distinct quarter from marts.fct_accreditation_program_quarters"
+        " where quarter like %s",
         (f"{year}Q%",),
     )}  # fmt: skip
     assert quarters == expected and len(quarters) >= 3
