@@ -21,6 +21,8 @@ import json
 import os
 import posixpath
 import zipfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -117,9 +119,10 @@ class Delivery:
     def write(self, location: OutboxLocation | None = None) -> dict[str, Any]:
         """Write every file, then the manifest (last: its presence means complete)."""
         location = location or outbox_location()
-        for f in sorted(self.files, key=lambda f: f.name):
-            location.write_bytes(f"{self.folder}/{f.name}", f.data)
-        location.write_bytes(f"{self.folder}/{MANIFEST}", self.manifest_bytes())
+        with location.session():
+            for f in sorted(self.files, key=lambda f: f.name):
+                location.write_bytes(f"{self.folder}/{f.name}", f.data)
+            location.write_bytes(f"{self.folder}/{MANIFEST}", self.manifest_bytes())
         return {"location": location.describe(), **self.manifest()}
 
 
@@ -132,6 +135,10 @@ class OutboxLocation(Protocol):
         """Write one file (``name`` relative to the outbox root, '/'-separated)."""
         ...
 
+    def session(self) -> AbstractContextManager[Any]:
+        """Around a delivery's writes (one SFTP connection for all of them)."""
+        ...
+
 
 class LocalOutbox:
     """An outbox folder on the local file system."""
@@ -141,6 +148,9 @@ class LocalOutbox:
 
     def describe(self) -> str:
         return str(self.root)
+
+    def session(self) -> AbstractContextManager[Any]:
+        return nullcontext()
 
     def write_bytes(self, name: str, data: bytes) -> None:
         path = self.root / name
@@ -173,21 +183,31 @@ class SftpOutbox:
         port = f":{self.conn.port}" if self.conn.port else ""
         return f"sftp://{self.conn.host}{port}{self.remote_root} (connection {self.conn.conn_id})"
 
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """One SSH connection for every file of a delivery (the hook's managed connection)."""
+        with self._errors("connect to"), self.hook().get_managed_conn():
+            yield
+
     def write_bytes(self, name: str, data: bytes) -> None:
         remote = posixpath.join(self.remote_root, name)
-        try:
+        with self._errors(f"write {name} to"):
             hook = self.hook()
             folder = posixpath.dirname(remote)
             if folder not in self._made:
                 hook.create_directory(folder)
                 self._made.add(folder)
             hook.store_file(remote, io.BytesIO(data))
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """The hook's and paramiko's exceptions as one OutboxError saying what to check."""
+        try:
+            yield
         except OutboxError:
             raise
         except Exception as exc:
-            raise OutboxError(
-                f"could not write {name} to {self.describe()}: {_explain(exc)}"
-            ) from None
+            raise OutboxError(f"could not {doing} {self.describe()}: {_explain(exc)}") from None
 
     def hook(self) -> Any:
         if self._hook is None:
