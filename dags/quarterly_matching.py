@@ -13,6 +13,8 @@ mentor notifications (`program.notifications`), then rebuilds the assignment mar
   `quarter` = the quarter just completed (matching is for the one after it).
 - When it fails: "match-input marts are missing" means the warehouse build has not run;
   run `warehouse_build` first. Re-running a quarter changes nothing that is already right.
+  A backfill of a quarter before the last one matched skips matching (history only
+  moves forward) and leaves the assignments as they are.
   Reproduce with `leadership match --quarter 2026Q4`.
 """
 
@@ -41,14 +43,18 @@ def quarterly_matching() -> None:
     @task(pool="warehouse_builds")
     def match_mentors() -> list[str]:
         from airflow.sdk import get_current_context
+        from airflow.sdk.exceptions import AirflowSkipException
 
-        from leadership.matching.quarterly import run_matching
+        from leadership.matching.quarterly import MatchingHistoryError, run_matching
 
         context = get_current_context()
         window = quarter_window(context)
-        summary = run_matching(
-            window.starting, full_rematch=bool(context["params"].get("full_rematch"))
-        )
+        try:
+            summary = run_matching(
+                window.starting, full_rematch=bool(context["params"].get("full_rematch"))
+            )
+        except MatchingHistoryError as refused:  # a backfill of a quarter long matched
+            raise AirflowSkipException(str(refused)) from None
         return summary.lines()
 
     @task(pool="warehouse_builds")

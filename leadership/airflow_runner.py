@@ -5,6 +5,9 @@ the demo and the end-to-end tests run a whole chain, so they start this module o
 
     python -m leadership.airflow_runner '[{"dag_id": "hr_sync", "conf": {...}}, ...]'
 
+A step may carry a ``logical_date`` (ISO 8601): the run then gets the data interval
+the DAG's timetable gives that date, as a scheduled or backfilled run would.
+
 Each DAG runs to completion with ``dag.test()`` (real task instances, XComs, Assets;
 no scheduler). One line per DAG reports its state; the process stops at the first
 DAG that does not succeed. The environment is the caller's (``local_airflow.airflow_env``).
@@ -26,7 +29,12 @@ def main(argv: list[str]) -> int:
     for step in plan:
         started = time.monotonic()
         dag = get_bagged_dag(None, step["dag_id"])
-        run = dag.test(run_conf=step.get("conf") or None)
+        options = {}
+        if step.get("logical_date"):
+            from datetime import datetime
+
+            options["logical_date"] = datetime.fromisoformat(step["logical_date"])
+        run = dag.test(run_conf=step.get("conf") or None, **options)
         state = str(getattr(run.state, "value", run.state)) if run else "unknown"
         print(
             RESULT

@@ -184,41 +184,39 @@ def bench_match(scale: str = "institution", runs: int = 3, say: Say = print) -> 
 # -- validation ---------------------------------------------------------------------------
 
 
+CONFIDENCE_ITEMS = [
+    "si_1", "si_2", "si_3", "fa_1", "fa_2", "fa_3", "tl_1", "tl_2", "tl_3",
+    "ge_1", "ge_2", "me_1", "me_2",
+]  # fmt: skip
+
+
+def confidence_records(rows: int, bad_every: int = 1000) -> list[dict[str, Any]]:
+    """``rows`` quarterly confidence answers as a survey export gives them (text values)."""
+    records = [
+        {
+            "response_id": f"CONF-2026Q3-{i // 13:07d}",
+            "respondent_id": f"W{100000 + i // 13 % 5000}",
+            "quarter": "2026Q3",
+            "item_id": CONFIDENCE_ITEMS[i % 13],
+            "answer": str(1 + i % 5),
+            "submitted_at": "2026-09-20T12:00:00Z",
+        }
+        for i in range(rows)
+    ]
+    if bad_every:
+        for k in range(0, rows, bad_every):
+            records[k]["answer"] = "7"  # one bad answer in ``bad_every``
+    return records
+
+
 def bench_validate(rows: int = 1_000_000, runs: int = 1, say: Say = print) -> str:
     from integrations.contracts import get_contract
     from leadership.normalise import normalise
     from leadership.validation import context, validate
 
     contract = get_contract("surveys__confidence_answers")
-    items = [
-        "si_1",
-        "si_2",
-        "si_3",
-        "fa_1",
-        "fa_2",
-        "fa_3",
-        "tl_1",
-        "tl_2",
-        "tl_3",
-        "ge_1",
-        "ge_2",
-        "me_1",
-        "me_2",
-    ]
     say(f"generating {rows:,} confidence answers ...")
-    records = [
-        {
-            "response_id": f"CONF-2026Q3-{i // 13:07d}",
-            "respondent_id": f"W{100000 + i // 13 % 5000}",
-            "quarter": "2026Q3",
-            "item_id": items[i % 13],
-            "answer": str(1 + i % 5),
-            "submitted_at": "2026-09-20T12:00:00Z",
-        }
-        for i in range(rows)
-    ]
-    for k in range(0, rows, max(1, rows // 1000)):  # one bad answer in a thousand
-        records[k]["answer"] = "7"
+    records = confidence_records(rows)
     context()  # load GX once, outside the timing
     say("normalising ...")
     normalise_s, batch = median_time(lambda: normalise(contract, records), runs)
@@ -243,3 +241,128 @@ def bench_validate(rows: int = 1_000_000, runs: int = 1, say: Say = print) -> st
             "reason.",
         ]
     )
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def bench_load(rows: int = 1_000_000, runs: int = 3, say: Say = print) -> str:
+    """The publish path vs psql ``\\copy`` and pandas ``to_sql``, on a scratch database.
+
+    Every contender loads the same confidence-answer rows into an empty table per run;
+    the scratch database (``<warehouse>_bench``) is dropped afterwards, so the
+    warehouse itself is never touched.
+    """
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+    from psycopg import conninfo
+
+    from integrations.common.schema import Extract
+    from integrations.contracts import get_contract
+    from leadership import warehouse
+    from leadership.loading import publish
+    from leadership.normalise import normalise
+    from leadership.sync import validate_and_publish
+    from leadership.tables import raw_table
+    from leadership.validation import Validation, context
+
+    contract = get_contract("surveys__confidence_answers")
+    base = warehouse.warehouse_url()
+    scratch_name = (conninfo.conninfo_to_dict(base).get("dbname") or "postgres") + "_bench"
+    scratch = warehouse.with_database(base, scratch_name)
+    psql = _psql()
+    say(f"scratch database {warehouse.display_url(scratch)}; generating {rows:,} rows ...")
+    records = confidence_records(rows, bad_every=0)
+    columns = contract.column_names
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    previous = os.environ.get("WAREHOUSE_URL")
+    os.environ["WAREHOUSE_URL"] = scratch
+    timings: dict[str, float] = {}
+    try:
+        warehouse.migrate(scratch)
+        context()  # load GX once, outside the timing
+        table = raw_table(contract)
+        with warehouse.transaction(scratch) as conn:
+            conn.exec_driver_sql(
+                "create table if not exists public.copy_target as"
+                f" select {', '.join(columns)} from {table} with no data"
+            )
+
+        def reset() -> None:
+            with warehouse.transaction(scratch) as conn:
+                conn.exec_driver_sql(
+                    f"truncate {table}, public.copy_target; drop table if exists public.to_sql"
+                )
+
+        def publish_path() -> None:
+            extract = Extract(contract, records, "bench")
+            batch = normalise(contract, records)
+            publish("bench", extract, batch, Validation(reasons={}, suite=contract.name))
+
+        def full_path() -> None:
+            validate_and_publish(
+                "bench", Extract(contract, records, "bench"), today=date(2026, 10, 1)
+            )
+
+        with tempfile.TemporaryDirectory() as tmp:
+            csv_path = Path(tmp) / "answers.csv"
+            frame.to_csv(csv_path, index=False)
+
+            def psql_copy() -> None:
+                subprocess.run(
+                    [psql, scratch, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                     f"\\copy public.copy_target ({', '.join(columns)}) from "
+                     f"'{csv_path}' with (format csv, header)"],
+                    check=True, capture_output=True,
+                )  # fmt: skip
+
+            def pandas_to_sql() -> None:
+                frame.to_sql("to_sql", warehouse.engine(scratch), schema="public", index=False)
+
+            contenders = [
+                ("publish path (normalise + COPY + versioning)", publish_path),
+                ("full path (normalise + GX validation + publish)", full_path),
+                ("psql \\copy (CSV file into a bare table)", psql_copy),
+                ("pandas to_sql (default settings)", pandas_to_sql),
+            ]
+            for name, load in contenders:
+                times = []
+                for run in range(runs):
+                    reset()
+                    say(f"{name}: run {run + 1}/{runs} ...")
+                    started = time.perf_counter()
+                    load()
+                    times.append(time.perf_counter() - started)
+                timings[name] = statistics.median(times)
+    finally:
+        if previous is None:
+            os.environ.pop("WAREHOUSE_URL", None)
+        else:
+            os.environ["WAREHOUSE_URL"] = previous
+        warehouse.drop_database(scratch)
+
+    copy_s = timings["psql \\copy (CSV file into a bare table)"]
+    lines = [
+        f"`leadership bench load --rows {rows} --runs {runs}` on {machine()}, "
+        f"{date.today().isoformat()}; medians of {runs} runs, each into an empty table.",
+        "",
+        "| path | seconds | rows/s | vs psql \\copy |",
+        "|---|---|---|---|",
+    ]
+    for name, seconds in timings.items():
+        lines.append(
+            f"| {name} | {seconds:.2f} | {rows / seconds:,.0f} | {copy_s / seconds:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def _psql() -> str:
+    from leadership.warehouse import psql_executable
+
+    found = psql_executable()
+    if not found:
+        raise SystemExit("bench load needs psql (Debian: apt-get install postgresql-client)")
+    return found

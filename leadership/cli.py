@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -66,6 +66,23 @@ def cmd_airflow(args: argparse.Namespace) -> int:
     return run_airflow([a for a in args.airflow_args if a != "--"], env=airflow_env(extra))
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from leadership import warehouse
+    from leadership.local_airflow import (
+        airflow_env,
+        backfill_quarters,
+        ensure_metadata,
+        reserialize,
+    )
+
+    env = airflow_env({"WAREHOUSE_URL": warehouse.warehouse_url()})
+    ensure_metadata(env, _progress)
+    reserialize(env)
+    results = backfill_quarters(args.quarters, env=env, say=_say)
+    _say(f"backfilled {', '.join(sorted(args.quarters))}: {len(results)} DAG runs succeeded")
+    return 0
+
+
 def cmd_warehouse(args: argparse.Namespace) -> int:
     from leadership import warehouse
 
@@ -79,21 +96,12 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
         applied = warehouse.migrate(url)
         _say(f"{len(applied)} migration(s) applied: {', '.join(applied) or 'none pending'}")
     elif args.action == "psql":
-        psql = shutil.which("psql") or _bundled_psql()
+        psql = warehouse.psql_executable()
         if not psql:
             _say("error: no psql found; install PostgreSQL's client")
             return 1
         os.execv(psql, [psql, url])
     return 0
-
-
-def _bundled_psql() -> str | None:
-    try:
-        import pgserver
-    except ImportError:
-        return None
-    candidate = Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
-    return str(candidate) if candidate.exists() else None
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -221,6 +229,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         _say(bench.bench_match(args.scale, runs=args.runs, say=_progress))
     elif args.what == "validate":
         _say(bench.bench_validate(args.rows, runs=args.runs, say=_progress))
+    elif args.what == "load":
+        _say(bench.bench_load(args.rows, runs=args.runs, say=_progress))
     return 0
 
 
@@ -290,6 +300,12 @@ def _require_batch(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: `leadership quarantine {args.action}` needs a batch id")
 
 
+def _quarter(text: str) -> str:
+    if not re.fullmatch(r"\d{4}Q[1-4]", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a quarter like 2026Q3")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadership", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"leadership {__version__}")
@@ -321,6 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("airflow", help="run an Airflow command against the local Airflow home")
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_airflow)
+
+    p = sub.add_parser(
+        "backfill", help="run the quarterly DAGs for past quarters in the local Airflow"
+    )
+    p.add_argument("quarters", nargs="+", type=_quarter, help="e.g. 2026Q1 2026Q2")
+    p.set_defaults(func=cmd_backfill)
 
     p = sub.add_parser("warehouse", help="the warehouse: url, migrate, psql, stop (embedded)")
     p.add_argument("action", choices=["url", "migrate", "psql", "stop"])
@@ -382,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("bench", help="measure speed against the obvious alternative")
-    p.add_argument("what", choices=["match", "validate"])
+    p.add_argument("what", choices=["match", "validate", "load"])
     p.add_argument("--scale", default="institution", choices=["small", "institution", "network"])
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=3)
@@ -420,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from leadership.exports.outbox import OutboxError
     from leadership.local_airflow import AirflowRunError
     from leadership.matching.files import MatchInputError
-    from leadership.matching.quarterly import MatchingInputsMissing
+    from leadership.matching.quarterly import MatchingHistoryError, MatchingInputsMissing
     from leadership.quarantine import QuarantineError
     from leadership.sync import SyncError
     from leadership.validation import ValidationSetupError
@@ -438,6 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QuarantineError,
         MatchInputError,
         MatchingInputsMissing,
+        MatchingHistoryError,
         MartsMissing,
         OutboxError,
     ) as exc:

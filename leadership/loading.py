@@ -7,19 +7,30 @@ and never moves a bookmark past data that was not saved.
 
 Raw keeps versions: a row is written only when its content differs from the
 version of the same key that was current at the extract's ``_as_of`` time
-(``_record_hash``, computed by PostgreSQL from the typed values). Re-running a
-window, or replaying every window with ``--full-refresh``, therefore publishes
-nothing new and leaves raw as it was. dbt staging picks the latest version per key.
+(``_record_hash``: md5 of the row's canonical text, one text form per contract type,
+so the same values hash the same whichever source sent them). Re-running a window,
+or replaying every window with ``--full-refresh``, therefore publishes nothing new
+and leaves raw as it was. dbt staging picks the latest version per key.
+
+Speed: rows are serialised column by column (pandas, not a Python loop per cell)
+and sent as one CSV COPY; a stream's first load, when raw holds none of its rows,
+goes straight into the raw table, and later loads through a temporary table that
+keeps only changed versions (docs/benchmarks.md, ``leadership bench load``).
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import itertools
 import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from integrations.common.schema import Extract, StreamContract
@@ -58,24 +69,33 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _python_values(series: pd.Series, column_type: str = "string") -> list[Any]:
-    """A typed column as Python values for COPY (None for missing; JSON as text)."""
+def _canonical_text(series: pd.Series, column_type: str) -> pd.Series:
+    """A typed column as text (None for missing): what COPY reads and what is hashed."""
+    present = series.notna().to_numpy(dtype=bool)
+    out = pd.Series([None] * len(series), index=series.index, dtype=object)
+    if not present.any():
+        return out
+    values = series[present]
+    if column_type == "string":
+        out[present] = values.to_numpy(dtype=object)
+        return out
     if column_type == "json":
-        return [None if v is None else json.dumps(v, sort_keys=True) for v in series.astype(object)]
-    if pd.api.types.is_datetime64_any_dtype(series):
-        if getattr(series.dt, "tz", None) is not None:
-            values = [v.to_pydatetime() if not pd.isna(v) else None for v in series]
-        else:
-            values = [v.date() if not pd.isna(v) else None for v in series]
-        return values
-    return [None if _missing(v) else v for v in series.astype(object)]
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+        out[present] = [json.dumps(v, sort_keys=True) for v in values]
+        return out
+    # Dates, timestamps and codes repeat: format each distinct value once.
+    codes, uniques = pd.factorize(values)
+    if column_type == "date":
+        formatted = uniques.strftime("%Y-%m-%d")
+    elif column_type == "timestamp":
+        formatted = uniques.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    elif column_type == "boolean":
+        formatted = ["true" if v else "false" for v in uniques]
+    elif column_type == "integer":
+        formatted = [str(int(v)) for v in uniques]
+    else:
+        formatted = [repr(float(v)) for v in uniques]
+    out[present] = np.asarray(formatted, dtype=object)[codes]
+    return out
 
 
 def publish(
@@ -222,32 +242,55 @@ def _copy_accepted(
     source: str,
 ) -> int:
     names = [*contract.column_names, "_extra"]
-    column_list = ", ".join(_q(n) for n in names)
-    temp = f"_incoming_{contract.qualified_name}"
-    conn.exec_driver_sql(
-        f"create temp table {temp} on commit drop as"
-        f" select {column_list} from {raw_table(contract)} with no data"
-    )
-    frame = batch.frame.loc[accepted, names]
     types = {c.name: c.type for c in contract.columns}
-    columns = [_python_values(frame[name], types.get(name, "string")) for name in names]
-    cursor = raw_cursor(conn)
-    with cursor.copy(f"copy {temp} ({column_list}) from stdin") as copy:
-        for row in zip(*columns, strict=True):
-            copy.write_row(row)
-    hash_expr = "md5(row(" + ", ".join(f"t.{_q(n)}" for n in names) + ")::text)"
-    key_match = " and ".join(f"r.{_q(k)} = t.{_q(k)}" for k in contract.primary_key)
+    frame = batch.frame.loc[accepted, names]
+    text = pd.DataFrame(
+        {name: _canonical_text(frame[name], types.get(name, "string")) for name in names},
+        index=frame.index,
+    )
+    canonical = text.iloc[:, 0].fillna("\\N")
+    for name in names[1:]:
+        canonical = canonical + "\x1f" + text[name].fillna("\\N")
+    text["_record_hash"] = [hashlib.md5(row.encode()).hexdigest() for row in canonical]
     table = raw_table(contract)
+    # A stream's first load has nothing to compare with: straight into raw.
+    first_load = conn.exec_driver_sql(f"select not exists (select from {table})").scalar_one()
+    meta = {"_batch_id": batch_id, "_extracted_at": extracted_at, "_as_of": as_of}
+    meta["_source_system"] = source
+    columns = [text[name].tolist() for name in text.columns]
+    names = list(text.columns)
+    if first_load:
+        target = table
+        for column, value in meta.items():
+            names.append(column)
+            stamp = value.isoformat() if isinstance(value, datetime) else str(value)
+            columns.append(itertools.repeat(stamp, len(text)))
+    else:
+        target = f"_incoming_{contract.qualified_name}"
+        conn.exec_driver_sql(
+            f"create temp table {target} on commit drop as"
+            f" select {', '.join(_q(n) for n in names)} from {table} with no data"
+        )
+    payload = io.StringIO()
+    # csv writes None as an empty unquoted field, which COPY reads as NULL; normalising
+    # already turned every blank value into a missing one.
+    csv.writer(payload, lineterminator="\n").writerows(zip(*columns, strict=True))
+    column_list = ", ".join(_q(n) for n in names)
+    with raw_cursor(conn).copy(f"copy {target} ({column_list}) from stdin (format csv)") as copy:
+        copy.write(payload.getvalue())
+    if first_load:
+        return len(accepted)
+    column_list = ", ".join(_q(n) for n in text.columns)
+    key_match = " and ".join(f"r.{_q(k)} = t.{_q(k)}" for k in contract.primary_key)
     inserted = conn.exec_driver_sql(
-        f"insert into {table}"
-        f" ({column_list}, _batch_id, _extracted_at, _as_of, _record_hash, _source_system)"
-        f" select {', '.join('t.' + _q(n) for n in names)}, %(batch)s, %(extracted)s, %(as_of)s,"
-        f" h._record_hash, %(source)s"
-        f" from {temp} t cross join lateral (select {hash_expr} as _record_hash) h"
-        f" where h._record_hash is distinct from ("
-        f"   select r._record_hash from {table} r where {key_match} and r._as_of <= %(as_of)s"
+        f"insert into {table} ({column_list}, {', '.join(meta)})"
+        f" select {', '.join('t.' + _q(n) for n in text.columns)},"
+        f" %(_batch_id)s, %(_extracted_at)s, %(_as_of)s, %(_source_system)s"
+        f" from {target} t"
+        f" where t._record_hash is distinct from ("
+        f"   select r._record_hash from {table} r where {key_match} and r._as_of <= %(_as_of)s"
         f"   order by r._as_of desc, r._batch_id desc limit 1)",
-        {"batch": batch_id, "extracted": extracted_at, "as_of": as_of, "source": source},
+        meta,
     ).rowcount
     return int(inserted)
 

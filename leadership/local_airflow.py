@@ -146,16 +146,28 @@ def reserialize(env: dict[str, str]) -> None:
         )
 
 
+ChainStep = tuple[str, dict[str, object] | None] | tuple[str, dict[str, object] | None, str]
+
+
 def run_chain(
-    steps: list[tuple[str, dict[str, object] | None]],
+    steps: Sequence[ChainStep],
     *,
     env: dict[str, str],
     say: Callable[[str], None],
     log_name: str = "chain",
 ) -> list[DagTestResult]:
-    """Run DAGs in order in one process (leadership.airflow_runner); raise unless all succeed."""
+    """Run DAGs in order in one process (leadership.airflow_runner); raise unless all succeed.
+
+    A step is ``(dag_id, conf)`` or ``(dag_id, conf, logical_date)``; with a logical date
+    the run covers the data interval the DAG's timetable gives it (a backfilled run).
+    """
     log_path = local_dir() / "logs" / f"{log_name}.log"
-    plan = json.dumps([{"dag_id": dag_id, "conf": conf} for dag_id, conf in steps])
+    plan = json.dumps(
+        [
+            {"dag_id": s[0], "conf": s[1], "logical_date": s[2] if len(s) > 2 else None}
+            for s in steps
+        ]
+    )
     results: list[DagTestResult] = []
     tasks: list[str] = []
     started = time.monotonic()
@@ -233,3 +245,30 @@ def dags_test(
             f"read {log_path} (search for 'ERROR') to see which task failed and why"
         )
     return DagTestResult(dag_id, state, seconds, tasks, log_path)
+
+
+def quarter_logical_date(quarter: str) -> str:
+    """When the scheduled run that reviews ``quarter`` fires: 06:00 UTC on the next quarter's
+    first day. Its data interval is then exactly ``quarter`` (orchestration.QUARTERLY)."""
+    year, q = int(quarter[:4]), int(quarter[-1])
+    year, month = (year + 1, 1) if q == 4 else (year, 3 * q + 1)
+    return f"{year:04d}-{month:02d}-01T06:00:00+00:00"
+
+
+def backfill_quarters(
+    quarters: Sequence[str], *, env: dict[str, str], say: Callable[[str], None]
+) -> list[DagTestResult]:
+    """Run every quarterly DAG for each past quarter, oldest first, as Airflow's backfill would.
+
+    On a server the same is ``airflow backfill create --dag-id <dag> --from-date ...``;
+    locally each run is a ``dag.test()`` with the scheduled run's logical date, so the
+    DAGs find their quarter in the data interval, not in a parameter.
+    """
+    from leadership.orchestration import QUARTERLY_DAGS
+
+    steps: list[ChainStep] = [
+        (dag_id, None, quarter_logical_date(quarter))
+        for quarter in sorted(quarters)
+        for dag_id in QUARTERLY_DAGS
+    ]
+    return run_chain(steps, env=env, say=say, log_name="backfill")

@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import conninfo, sql
@@ -215,3 +217,32 @@ def ping(url: str | None = None, timeout: int = 3) -> bool:
         return True
     except psycopg.OperationalError:
         return False
+
+
+def psql_executable() -> str | None:
+    """The machine's psql, else the one bundled with the embedded PostgreSQL."""
+    found = shutil.which("psql")
+    if found:
+        return found
+    try:
+        import pgserver
+    except ImportError:
+        return None
+    candidate = Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
+    return str(candidate) if candidate.exists() else None
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server and credentials, another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+def drop_database(url: str) -> None:
+    """Close our connections to ``url``'s database and drop it (scratch databases only)."""
+    dispose(url)
+    dbname = conninfo.conninfo_to_dict(url).get("dbname")
+    admin = conninfo.make_conninfo(url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        drop = sql.SQL("drop database if exists {} with (force)")
+        conn.execute(drop.format(sql.Identifier(dbname)))

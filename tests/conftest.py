@@ -12,7 +12,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -23,8 +23,9 @@ LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def with_database(url: str, dbname: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{dbname}"))
+    from leadership.warehouse import with_database as same_server
+
+    return same_server(url, dbname)
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +56,6 @@ def server_url(test_home: Path) -> Iterator[str]:
     yield server.get_uri("postgres")
 
 
-def drop_database(server_url: str, url: str) -> None:
-    """Close our pooled connections to ``url`` and drop its database."""
-    from leadership import warehouse
-
-    warehouse.dispose(url)
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
-
-
 @pytest.fixture(scope="session")
 def make_database(server_url: str) -> Iterator[Callable[..., str]]:
     """A factory of fresh, migrated warehouse databases, dropped at the end of the session.
@@ -93,12 +84,14 @@ def make_database(server_url: str) -> Iterator[Callable[..., str]]:
 
     yield make
     for url in created:
-        drop_database(server_url, url)
+        warehouse.drop_database(url)
 
 
 @pytest.fixture
-def new_database(server_url: str, make_database: Callable[..., str]) -> Iterator[Callable[..., str]]:
+def new_database(make_database: Callable[..., str]) -> Iterator[Callable[..., str]]:
     """Like ``make_database``, but each database is dropped as soon as the test ends."""
+    from leadership import warehouse
+
     mine: list[str] = []
 
     def make(template_url: str | None = None) -> str:
@@ -108,7 +101,7 @@ def new_database(server_url: str, make_database: Callable[..., str]) -> Iterator
 
     yield make
     for url in mine:
-        drop_database(server_url, url)
+        warehouse.drop_database(url)
 
 
 @pytest.fixture

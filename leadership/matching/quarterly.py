@@ -126,6 +126,23 @@ def current_pairs() -> dict[tuple[str, str], tuple[int, str]]:
     return {(r[0], r[1]): (r[2], r[3]) for r in rows}
 
 
+class MatchingHistoryError(RuntimeError):
+    """Matching for a quarter before one already matched would rewrite assignment history."""
+
+
+def refuse_to_rewrite_history(quarter: str) -> None:
+    with warehouse.transaction() as conn:
+        later = conn.exec_driver_sql(
+            "select max(quarter) from program.match_runs where quarter > %s", (quarter,)
+        ).scalar()
+    if later:
+        raise MatchingHistoryError(
+            f"mentors are already matched for {later}: matching {quarter} now would rewrite "
+            f"the assignment history. Matching only moves forward; run {later} or a later "
+            "quarter instead (readiness reviews and exports of past quarters backfill fine)"
+        )
+
+
 def run_matching(
     quarter: str | None = None,
     *,
@@ -136,6 +153,7 @@ def run_matching(
     settings = settings or Settings()
     quarter = quarter or quarter_of(date.today())
     starts = quarter_start(quarter)
+    refuse_to_rewrite_history(quarter)
     residents, mentors = load_inputs()
     current = current_pairs()
     keep = {} if full_rematch else {key: mentor for key, (_, mentor) in current.items()}

@@ -147,3 +147,13 @@ def test_marts_show_the_run_and_the_equity_audit(matched):
         assert conn.execute("select count(*) from marts.fct_equity_audit").fetchone()[0] > 0
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select * from restricted.stg_hr__demographics")
+
+
+def test_matching_an_earlier_quarter_is_refused_and_changes_nothing(matched):
+    from leadership.matching.quarterly import MatchingHistoryError
+
+    wh, _ = matched
+    before = wh.rows("select * from program.assignments order by assignment_id")
+    with pytest.raises(MatchingHistoryError, match="already matched for 2026Q3"):
+        run_matching("2026Q2")
+    assert wh.rows("select * from program.assignments order by assignment_id") == before
