@@ -17,6 +17,7 @@ PDF renders the same dict (:mod:`leadership.exports.hr_pdf`), so both carry one 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -147,9 +148,9 @@ def json_bytes(document: dict[str, Any]) -> bytes:
 def hr_delivery(quarter: str, physician_ids: list[str] | None = None) -> Delivery:
     delivery = Delivery("hr-summaries", quarter)
     for document in summaries(quarter, physician_ids):
-        pid = document["physician"]["physician_id"]
-        delivery.add(f"{pid}.json", json_bytes(document), 1)
-        delivery.add(f"{pid}.pdf", render_pdf(document), 1)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", document["physician"]["physician_id"])
+        delivery.add(f"{name}.json", json_bytes(document), 1)
+        delivery.add(f"{name}.pdf", render_pdf(document), 1)
     return delivery
 
 
