@@ -40,7 +40,7 @@ def quarterly_readiness_review() -> None:
         context = get_current_context()
         return build_marts(quarter_window(context).as_of, run_id=context["run_id"])[-2000:]
 
-    @task
+    @task(pool="warehouse_builds")  # writes program.* like matching: one quarterly job at a time
     def review_readiness() -> list[str]:
         from airflow.sdk import get_current_context
 
