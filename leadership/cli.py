@@ -194,6 +194,34 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from leadership.exports.outbox import outbox_location
+    from leadership.exports.run import run_output
+    from leadership.matching.quarterly import quarter_of, quarter_start
+
+    quarter = args.quarter or _previous_quarter(quarter_of(date.today()))
+    try:
+        quarter_start(quarter)
+    except ValueError as exc:
+        raise SystemExit(f"error: --quarter {exc}") from None
+    if not args.no_build:
+        from leadership.dbt import build_marts
+        from leadership.exports.marts import quarter_end
+
+        _say(build_marts(quarter_end(quarter), progress=_progress).splitlines()[-1])
+    location = outbox_location(args.location, args.out)
+    for line in run_output(args.output, quarter, annual=args.annual, location=location):
+        _say(line)
+    return 0
+
+
+def _previous_quarter(quarter: str) -> str:
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return f"{year - (q == 1)}Q{4 if q == 1 else q - 1}"
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from leadership import bench
 
@@ -357,6 +385,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_match)
 
+    p = sub.add_parser(
+        "export", help="quarterly outputs: readiness review, oversight lists, extracts, summaries"
+    )
+    p.add_argument(
+        "output",
+        choices=["readiness", "oversight", "accreditation", "hr-summaries", "kpis", "fte", "all"],
+    )
+    p.add_argument("--quarter", help="the completed quarter, e.g. 2026Q3 (default: the last one)")
+    p.add_argument(
+        "--annual", type=int, metavar="YEAR", help="accreditation: also the year's bundle"
+    )
+    p.add_argument(
+        "--location", choices=["local", "sftp"], help="where the outbox is (default: see README)"
+    )
+    p.add_argument("--out", help="the outbox folder (remote with --location sftp)")
+    p.add_argument(
+        "--no-build", action="store_true", help="use the marts as they are (no dbt build first)"
+    )
+    p.set_defaults(func=cmd_export)
+
     p = sub.add_parser("bench", help="measure speed against the obvious alternative")
     p.add_argument("what", choices=["match", "validate", "load", "pipeline"])
     p.add_argument("--scale", default="institution", choices=["small", "institution", "network"])
@@ -392,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from integrations.common.schema import ExtractError
     from leadership.dbt import DbtError
+    from leadership.exports.marts import MartsMissing
+    from leadership.exports.outbox import OutboxError
     from leadership.local_airflow import AirflowRunError
     from leadership.matching.files import MatchInputError
     from leadership.matching.quarterly import MatchingHistoryError, MatchingInputsMissing
@@ -413,6 +463,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         MatchInputError,
         MatchingInputsMissing,
         MatchingHistoryError,
+        MartsMissing,
+        OutboxError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -26,6 +26,7 @@ from typing import Any
 
 from leadership import warehouse
 from leadership.config import local_dir
+from leadership.exports.outbox import outbox_dir
 from leadership.orchestration import QUARTERLY_DAGS
 
 Say = Callable[[str], None]
@@ -57,10 +58,6 @@ class DemoSummary:
 
 def demo_drop_dir() -> Path:
     return local_dir() / "demo" / "drops"
-
-
-def outbox_dir() -> Path:
-    return Path(os.environ.get("LEADERSHIP_OUTBOX") or local_dir() / "outbox")
 
 
 def run_demo(

@@ -88,7 +88,12 @@ def raw_asset(contract: StreamContract) -> Any:
 
 QUARTERLY = "0 6 1 1,4,7,10 *"  # 06:00 UTC on the first day of each quarter
 # Every quarterly DAG, in the order a quarter's work runs (matching, then reviews and exports).
-QUARTERLY_DAGS: list[str] = ["quarterly_matching"]
+QUARTERLY_DAGS: list[str] = [
+    "quarterly_matching",
+    "quarterly_readiness_review",
+    "quarterly_oversight",
+    "quarterly_exports",
+]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any
 from leadership import warehouse
 from leadership.matching.engine import match
 from leadership.matching.model import Assignment, Mentor, Resident, Settings, TierResult
+from leadership.notifications import queue_notification
 
 log = logging.getLogger(__name__)
 
@@ -267,17 +268,13 @@ def _notify(conn: Any, quarter: str, a: Assignment) -> int:
         f"Match score {a.score:.2f} (shared interests {a.interest:.2f}, availability "
         f"{a.availability:.0f}, past mentees' satisfaction {a.past_success:.2f})."
     )
-    inserted = conn.exec_driver_sql(
-        "insert into program.notifications (kind, quarter, recipient_id, subject, body, payload,"
-        " dedupe_key) values ('mentor_match', %s, %s, %s, %s, %s, %s)"
-        " on conflict (dedupe_key) do nothing",
-        (
-            quarter,
-            a.mentor_id,
-            f"New {tier} mentee for {quarter}",
-            body,
-            json.dumps({k: v for k, v in asdict(a).items() if k != "kept"}),
-            f"mentor_match:{quarter}:{a.tier}:{a.resident_id}:{a.mentor_id}",
-        ),
-    ).rowcount
-    return int(inserted)
+    return queue_notification(
+        conn,
+        kind="mentor_match",
+        quarter=quarter,
+        recipient_id=a.mentor_id,
+        subject=f"New {tier} mentee for {quarter}",
+        body=body,
+        payload={k: v for k, v in asdict(a).items() if k != "kept"},
+        dedupe_key=f"mentor_match:{quarter}:{a.tier}:{a.resident_id}:{a.mentor_id}",
+    )
