@@ -153,6 +153,7 @@ def _without_airflow(
     hr_folder: Path, as_of: Any, quarter: str, simulator: Any, step: Any, steps: int, say: Say
 ) -> None:
     from leadership.dbt import build_marts
+    from leadership.exports.run import run_output
     from leadership.matching.quarterly import MatchingHistoryError, run_matching
     from leadership.orchestration import quarter_window
     from leadership.sync import sync
@@ -174,6 +175,8 @@ def _without_airflow(
         except MatchingHistoryError as skipped:  # a re-run: history only moves forward
             say(f"    {reviewed}: matching skipped: {skipped}")
         build_marts(window.as_of)
+        for line in run_output("all", reviewed):
+            say(f"    {line}")
 
 
 def collect_summary(url: str, since: datetime, quarter: str) -> DemoSummary:

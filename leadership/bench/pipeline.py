@@ -43,6 +43,8 @@ def bench_pipeline(scale: str = "institution", say: Say = print) -> str:
     from pathlib import Path
 
     from leadership.dbt import build_marts, run_dbt
+    from leadership.exports.outbox import LocalOutbox
+    from leadership.exports.run import run_output
     from leadership.matching.quarterly import quarter_of, run_matching
     from leadership.sync import sync
     from simulator.file_drops import write_feed_drop
@@ -88,6 +90,12 @@ def bench_pipeline(scale: str = "institution", say: Say = print) -> str:
                         ["build", "--select", "stg_program__assignments+"],
                         dbt_vars={"as_of_date": day.isoformat()},
                     ),
+                )
+                reviewed = quarter_of(day)
+                timed(
+                    phases,
+                    f"exports for {reviewed}",
+                    lambda: run_output("all", reviewed, location=LocalOutbox(Path(tmp) / "outbox")),
                 )
                 changed = _change_one_percent(hr.folder, day + timedelta(days=1))
                 timed(
