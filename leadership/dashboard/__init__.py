@@ -1,0 +1,44 @@
+"""The program-director dashboard: a Streamlit app over the marts, read as ``bi_reader``.
+
+``leadership dashboard`` calls :func:`serve`, which checks the warehouse can be read
+the way the app reads it (fail here with one clear line, not in the browser), then
+runs ``streamlit run`` on ``app.py``. The queries live in ``queries.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+APP = Path(__file__).with_name("app.py")
+
+
+def serve(port: int = 8501, address: str = "127.0.0.1", url: str | None = None) -> int:
+    """Serve the dashboard on ``address:port`` until interrupted; Streamlit's exit code."""
+    from leadership import warehouse
+    from leadership.dashboard import queries
+
+    url = url or warehouse.warehouse_url()
+    queries.options(url)  # raises WarehouseError saying what to do when the marts are unreadable
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    print(f"dashboard on http://{address}:{port} (Ctrl-C stops it)", flush=True)
+    try:
+        return subprocess.call(command, env={**os.environ, "WAREHOUSE_URL": url})
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,249 @@
+"""The program-director dashboard, a Streamlit script (``leadership dashboard`` serves it).
+
+Program directors and deans filter by quarter, cohort, specialty, program and mentor
+tier and see the readiness picture, the KPIs, match quality and the equity audit,
+then take the quarterly CSV. Everything comes from ``queries`` (the marts, read as
+``bi_reader``), cached for a few minutes so the page opens fast on a large
+institution; this file only lays it out.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from leadership import warehouse
+from leadership.dashboard import queries as q
+from leadership.spreadsheet import csv_bytes
+
+CACHE_SECONDS = 600
+ALL = "All"
+TIER_LABELS = {
+    "peer": "Peer mentor",
+    "attending": "Senior attending",
+    "chair_sponsor": "Chair sponsor",
+}
+METRIC_LABELS = {
+    "retention_rate": "Retention rate",
+    "satisfaction_index": "Satisfaction index (0-100)",
+    "satisfaction_mean_rating": "Mean mentorship rating (1-5)",
+    "promotion_years_residency_to_fellowship": "Years, residency to fellowship",
+    "promotion_years_fellowship_to_attending": "Years, fellowship to attending",
+    "promotion_years_residency_to_attending": "Years, residency to attending",
+    "promotion_years_attending_to_division_chief": "Years, attending to division chief",
+    "promotion_years_attending_to_chair": "Years, attending to chair",
+    **{
+        f"mentorship_coverage_{t}": f"Coverage, {label.lower()}" for t, label in TIER_LABELS.items()
+    },
+}
+
+
+def label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+@st.cache_resource
+def _url() -> str:
+    return warehouse.warehouse_url()
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def load(what: str, url: str, **filters: str | None) -> pd.DataFrame:
+    """One query's result, cached per filter combination for CACHE_SECONDS."""
+    return getattr(q, what)(q.Filters(**filters), url)  # type: ignore[arg-type]
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def filter_options(url: str) -> dict[str, list[str]]:
+    return q.options(url)
+
+
+def choose(name: str, values: list[str], **kwargs: object) -> str | None:
+    picked = st.sidebar.selectbox(label(name), [ALL, *values], key=name, **kwargs)  # type: ignore[arg-type]
+    return None if picked == ALL else picked
+
+
+def download(frame: pd.DataFrame, what: str, file_name: str) -> None:
+    data = csv_bytes(list(frame.columns), frame.itertuples(index=False))
+    st.download_button(f"Download {what} (CSV)", data, file_name, "text/csv", key=file_name)
+
+
+st.set_page_config(page_title="Leadership program dashboard", layout="wide")
+url = _url()
+opts = filter_options(url)
+st.title("Program-director dashboard")
+if not opts["quarter"]:
+    st.warning("The marts hold no quarter yet: run `leadership dbt build` or `leadership demo`.")
+    st.stop()
+
+st.sidebar.header("Filters")
+quarter = st.sidebar.selectbox("Quarter", opts["quarter"], key="quarter")
+picked = {
+    "quarter": quarter,
+    "cohort": choose("cohort", opts["cohort"]),
+    "specialty": choose("specialty", opts["specialty"]),
+    "program": choose("program", opts["program"]),
+    "tier": choose("tier", opts["tier"], format_func=lambda t: TIER_LABELS.get(t, t)),
+}
+shown = ", ".join(f"{k} {v}" for k, v in picked.items() if v and k != "quarter")
+st.caption(f"Quarter {quarter}; {shown or 'every resident'}. Read from the marts as bi_reader.")
+
+
+def get(what: str) -> pd.DataFrame:
+    return load(what, url, **picked)
+
+
+# -- Leadership Readiness Score ---------------------------------------------------
+st.header("Leadership Readiness Score")
+summary = get("lrs_summary").iloc[0]
+cols = st.columns(4)
+cols[0].metric("Residents scored", int(summary.scored))
+cols[1].metric("Mean LRS", "-" if pd.isna(summary.mean_lrs) else f"{summary.mean_lrs:.1f}")
+cols[2].metric(f"Flagged below {q.LRS_THRESHOLD}", int(summary.flagged))
+cols[3].metric("Insufficient data", int(summary.insufficient_data))
+
+left, right = st.columns(2)
+distribution = get("lrs_distribution")
+left.subheader("Distribution")
+left.altair_chart(
+    alt.Chart(distribution)
+    .mark_bar()
+    .encode(
+        x=alt.X("band:O", title="LRS (5-point bands)"),
+        y=alt.Y("residents:Q", title="Residents"),
+        color=alt.Color(
+            "below_threshold:N",
+            title=f"Below {q.LRS_THRESHOLD}",
+            scale=alt.Scale(domain=[True, False], range=["#d62728", "#1f77b4"]),
+        ),
+        tooltip=["band", "residents"],
+    ),
+    width="stretch",
+)
+trend = get("lrs_trend")
+right.subheader("Trend")
+base = alt.Chart(trend).encode(x=alt.X("quarter:O", title="Quarter"))
+right.altair_chart(
+    alt.layer(
+        base.mark_line(point=True).encode(
+            y=alt.Y("mean_lrs:Q", title="Mean LRS", scale=alt.Scale(zero=False)),
+            tooltip=["quarter", "mean_lrs", "scored", "flagged"],
+        ),
+        alt.Chart(pd.DataFrame({"y": [q.LRS_THRESHOLD]}))
+        .mark_rule(strokeDash=[4, 4], color="#d62728")
+        .encode(y="y:Q"),
+    ),
+    width="stretch",
+)
+
+st.header(f"Residents below {q.LRS_THRESHOLD}")
+flagged = get("flagged_residents")
+st.caption(f"{len(flagged)} resident(s) flagged for a coaching session, lowest LRS first.")
+st.dataframe(flagged, hide_index=True, width="stretch", key="flagged")
+
+st.header("Five dimensions per cohort")
+cohorts = get("dimensions_by_cohort")
+long = cohorts.melt(id_vars=["cohort"], value_vars=list(q.DIMENSIONS), var_name="dimension")
+long["dimension"] = long["dimension"].map(label)
+st.altair_chart(
+    alt.Chart(long)
+    .mark_bar()
+    .encode(
+        x=alt.X("dimension:N", title=None),
+        xOffset="cohort:N",
+        y=alt.Y("value:Q", title="Mean score (0-100)"),
+        color=alt.Color("cohort:N", title="Cohort"),
+        tooltip=["cohort", "dimension", "value"],
+    ),
+    width="stretch",
+)
+st.dataframe(cohorts, hide_index=True, width="stretch", key="cohorts")
+
+# -- KPIs -------------------------------------------------------------------------
+st.header("KPIs")
+kpis = get("kpis")
+st.caption(
+    "The KPI marts slice one attribute at a time: each chosen filter adds its slice "
+    "next to the whole institution. Proportions are 0-1."
+)
+overall = kpis[kpis.slice_type == "overall"].set_index("metric")["value"]
+cards = [m for m in METRIC_LABELS if m in overall.index and m != "satisfaction_mean_rating"]
+for row in range(0, len(cards), 4):
+    for col, metric in zip(st.columns(4), cards[row : row + 4], strict=False):
+        value = overall[metric]
+        text = f"{value:.1%}" if metric.startswith(("retention", "mentorship")) else f"{value:.2f}"
+        col.metric(METRIC_LABELS[metric], text)
+kpi_table = kpis.assign(
+    kpi=kpis.metric.map(lambda m: METRIC_LABELS.get(m, label(m))),
+    slice=kpis.slice_type.map(label) + ": " + kpis.slice_value,
+).pivot_table(index="kpi", columns="slice", values="value", sort=False)
+st.dataframe(kpi_table, width="stretch", key="kpi_table")
+coverage = kpis[kpis.metric.str.startswith("mentorship_coverage_")].assign(
+    tier=lambda d: d.metric.str.removeprefix("mentorship_coverage_").map(TIER_LABELS),
+    slice=lambda d: d.slice_type.map(label) + ": " + d.slice_value,
+)
+st.subheader("Mentorship coverage per tier")
+st.altair_chart(
+    alt.Chart(coverage)
+    .mark_bar()
+    .encode(
+        x=alt.X("tier:N", title=None, sort=list(TIER_LABELS.values())),
+        xOffset="slice:N",
+        y=alt.Y("value:Q", title="Residents with a mentor", axis=alt.Axis(format="%")),
+        color=alt.Color("slice:N", title="Slice"),
+        tooltip=["tier", "slice", "numerator", "denominator", "value"],
+    ),
+    width="stretch",
+)
+
+# -- Matching ---------------------------------------------------------------------
+st.header("Mentor matching")
+st.caption(
+    "Match quality of the assignments in force (score = 0.5 interest + 0.3 availability "
+    "+ 0.2 past success)."
+)
+matches = get("match_quality")
+st.dataframe(matches, hide_index=True, width="stretch", key="matches")
+
+st.header("Equity audit")
+st.caption(
+    f"Institution-wide aggregates for {quarter} (groups under 5 residents suppressed); "
+    "the four-fifths flag marks an impact ratio under 0.8 against the best-served group."
+)
+equity = get("equity_audit")
+visible = equity[~equity.is_suppressed.astype(bool)]
+if len(visible):
+    st.altair_chart(
+        alt.Chart(visible)
+        .mark_bar()
+        .encode(
+            x=alt.X("group_value:N", title=None),
+            xOffset="tier:N",
+            y=alt.Y("match_rate:Q", title="Match rate", axis=alt.Axis(format="%")),
+            color=alt.Color("tier:N", title="Tier"),
+            column=alt.Column("attribute:N", title=None),
+            tooltip=[
+                "tier",
+                "attribute",
+                "group_value",
+                "residents",
+                "match_rate",
+                "impact_ratio",
+                "four_fifths_flag",
+            ],
+        )
+        .resolve_scale(x="independent"),
+    )
+st.dataframe(equity, hide_index=True, width="stretch", key="equity")
+
+# -- Downloads --------------------------------------------------------------------
+st.header("Download")
+st.caption("What is on screen, as CSV. The KPI file is the dean's office quarterly CSV.")
+cols = st.columns(3)
+with cols[0]:
+    download(kpis, "the dean's office KPIs", f"deans_office_kpis_{quarter}.csv")
+with cols[1]:
+    download(flagged, "the flagged residents", f"readiness_flags_{quarter}.csv")
+with cols[2]:
+    download(cohorts, "the dimensions per cohort", f"readiness_by_cohort_{quarter}.csv")
