@@ -15,32 +15,11 @@ import streamlit as st
 
 from leadership import warehouse
 from leadership.dashboard import queries as q
+from leadership.dashboard.labels import METRIC_LABELS, TIER_LABELS, label, metric_label, slice_label
 from leadership.spreadsheet import csv_bytes
 
 CACHE_SECONDS = 600
 ALL = "All"
-TIER_LABELS = {
-    "peer": "Peer mentor",
-    "attending": "Senior attending",
-    "chair_sponsor": "Chair sponsor",
-}
-METRIC_LABELS = {
-    "retention_rate": "Retention rate",
-    "satisfaction_index": "Satisfaction index (0-100)",
-    "satisfaction_mean_rating": "Mean mentorship rating (1-5)",
-    "promotion_years_residency_to_fellowship": "Years, residency to fellowship",
-    "promotion_years_fellowship_to_attending": "Years, fellowship to attending",
-    "promotion_years_residency_to_attending": "Years, residency to attending",
-    "promotion_years_attending_to_division_chief": "Years, attending to division chief",
-    "promotion_years_attending_to_chair": "Years, attending to chair",
-    **{
-        f"mentorship_coverage_{t}": f"Coverage, {label.lower()}" for t, label in TIER_LABELS.items()
-    },
-}
-
-
-def label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
 
 
 @st.cache_resource
@@ -140,7 +119,7 @@ right.altair_chart(
 st.header(f"Residents below {q.LRS_THRESHOLD}")
 flagged = get("flagged_residents")
 st.caption(f"{len(flagged)} resident(s) flagged for a coaching session, lowest LRS first.")
-st.dataframe(flagged, hide_index=True, width="stretch", key="flagged")
+st.dataframe(flagged, hide_index=True, width="stretch")
 
 st.header("Five dimensions per cohort")
 cohorts = get("dimensions_by_cohort")
@@ -158,7 +137,7 @@ st.altair_chart(
     ),
     width="stretch",
 )
-st.dataframe(cohorts, hide_index=True, width="stretch", key="cohorts")
+st.dataframe(cohorts, hide_index=True, width="stretch")
 
 # -- KPIs -------------------------------------------------------------------------
 st.header("KPIs")
@@ -167,6 +146,7 @@ st.caption(
     "The KPI marts slice one attribute at a time: each chosen filter adds its slice "
     "next to the whole institution. Proportions are 0-1."
 )
+st.subheader("Whole institution")
 overall = kpis[kpis.slice_type == "overall"].set_index("metric")["value"]
 cards = [m for m in METRIC_LABELS if m in overall.index and m != "satisfaction_mean_rating"]
 for row in range(0, len(cards), 4):
@@ -174,14 +154,20 @@ for row in range(0, len(cards), 4):
         value = overall[metric]
         text = f"{value:.1%}" if metric.startswith(("retention", "mentorship")) else f"{value:.2f}"
         col.metric(METRIC_LABELS[metric], text)
-kpi_table = kpis.assign(
-    kpi=kpis.metric.map(lambda m: METRIC_LABELS.get(m, label(m))),
-    slice=kpis.slice_type.map(label) + ": " + kpis.slice_value,
-).pivot_table(index="kpi", columns="slice", values="value", sort=False)
-st.dataframe(kpi_table, width="stretch", key="kpi_table")
+order = {m: i for i, m in enumerate(METRIC_LABELS)}
+kpi_table = (
+    kpis.sort_values("metric", key=lambda m: m.map(order))
+    .assign(
+        kpi=kpis.metric.map(metric_label),
+        slice=[slice_label(t, v) for t, v in zip(kpis.slice_type, kpis.slice_value, strict=True)],
+    )
+    .pivot_table(index="kpi", columns="slice", values="value", sort=False)
+)
+st.subheader("By slice")
+st.dataframe(kpi_table, width="stretch")
 coverage = kpis[kpis.metric.str.startswith("mentorship_coverage_")].assign(
     tier=lambda d: d.metric.str.removeprefix("mentorship_coverage_").map(TIER_LABELS),
-    slice=lambda d: d.slice_type.map(label) + ": " + d.slice_value,
+    slice=lambda d: [slice_label(t, v) for t, v in zip(d.slice_type, d.slice_value, strict=True)],
 )
 st.subheader("Mentorship coverage per tier")
 st.altair_chart(
@@ -204,7 +190,7 @@ st.caption(
     "+ 0.2 past success)."
 )
 matches = get("match_quality")
-st.dataframe(matches, hide_index=True, width="stretch", key="matches")
+st.dataframe(matches, hide_index=True, width="stretch")
 
 st.header("Equity audit")
 st.caption(
@@ -235,7 +221,7 @@ if len(visible):
         )
         .resolve_scale(x="independent"),
     )
-st.dataframe(equity, hide_index=True, width="stretch", key="equity")
+st.dataframe(equity, hide_index=True, width="stretch")
 
 # -- Downloads --------------------------------------------------------------------
 st.header("Download")

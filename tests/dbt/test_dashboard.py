@@ -1,0 +1,238 @@
+"""The program-director dashboard on the simulated institution's marts.
+
+Streamlit's AppTest drives the filters and every number shown is checked against
+the marts, recomputed here with pandas from whole mart tables (not the app's SQL).
+A second test serves the app with `leadership dashboard` and loads it in headless
+Chromium: the page must render every section without a Streamlit exception; the
+screenshot lands in the test's tmp_path and in .local/artifacts/dashboard.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import psycopg
+import pytest
+import requests
+
+from leadership.dashboard import queries
+from leadership.dashboard.labels import metric_label, slice_label
+from leadership.warehouse import WarehouseError
+from tests.dbt.conftest import SimulatedWarehouse
+
+APP = Path(queries.__file__).with_name("app.py")
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / ".local" / "artifacts"
+HEADERS = [
+    "Leadership Readiness Score",
+    "Residents below 70",
+    "Five dimensions per cohort",
+    "KPIs",
+    "Mentor matching",
+    "Equity audit",
+    "Download",
+]
+
+
+def mart(url: str, table: str) -> pd.DataFrame:
+    """A whole mart table, numeric columns as floats."""
+    with psycopg.connect(url) as conn:
+        cur = conn.execute(f"select * from marts.{table}")
+        frame = pd.DataFrame(cur.fetchall(), columns=[c.name for c in cur.description])
+    for column in frame.columns:
+        if any(isinstance(v, Decimal) for v in frame[column]):
+            frame[column] = pd.to_numeric(frame[column])
+    return frame
+
+
+@pytest.fixture(scope="module")
+def marts(mentored_warehouse: SimulatedWarehouse) -> dict[str, pd.DataFrame]:
+    url = mentored_warehouse.url
+    return {
+        t: mart(url, t) for t in ("fct_readiness_scores", "fct_current_assignments", "fct_kpis")
+    }
+
+
+def expected_residents(marts: dict, quarter: str, **filters: str) -> pd.DataFrame:
+    scores = marts["fct_readiness_scores"]
+    scores = scores[scores.quarter == quarter]
+    for column in ("cohort", "specialty", "program"):
+        if filters.get(column):
+            scores = scores[scores[column] == filters[column]]
+    if filters.get("tier"):
+        assignments = marts["fct_current_assignments"]
+        mentored = set(assignments.resident_id[assignments.tier == filters["tier"]])
+        scores = scores[scores.resident_id.isin(mentored)]
+    return scores
+
+
+def check_screen(at, marts: dict, quarter: str, **filters: str) -> None:
+    assert not at.exception, at.exception
+    residents = expected_residents(marts, quarter, **filters)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Residents scored"] == str(residents.lrs.notna().sum())
+    assert shown["Flagged below 70"] == str(int(residents.is_flagged.sum()))
+    insufficient = (residents.readiness_status == "insufficient_data").sum()
+    assert shown["Insufficient data"] == str(insufficient)
+    if residents.lrs.notna().any():
+        assert float(shown["Mean LRS"]) == pytest.approx(residents.lrs.mean(), abs=0.051)
+
+    flagged, cohorts, kpi_table = (d.value for d in at.dataframe[:3])
+    want_flagged = residents[residents.is_flagged].sort_values(["lrs", "resident_id"])
+    assert list(flagged.resident_id) == list(want_flagged.resident_id)
+    assert list(flagged.weakest_dimension) == list(want_flagged.weakest_dimension)
+    for row in flagged.itertuples():
+        assert row.lrs < 70
+        assert (
+            row.weakest_score
+            == want_flagged.set_index("resident_id").at[row.resident_id, row.weakest_dimension]
+        )
+
+    by_cohort = residents.groupby("cohort")
+    assert list(cohorts.cohort) == sorted(by_cohort.groups)
+    for row in cohorts.itertuples():
+        group = by_cohort.get_group(row.cohort)
+        assert row.residents == len(group)
+        for dimension in queries.DIMENSIONS:
+            assert getattr(row, dimension) == pytest.approx(group[dimension].mean(), abs=0.051)
+
+    kpis = marts["fct_kpis"]
+    kpis = kpis[kpis.quarter == quarter]
+    slices = [("overall", "all")] + [
+        (slice_type, filters[key])
+        for key, slice_type in [
+            ("cohort", "cohort"),
+            ("specialty", "specialty"),
+            ("program", "program"),
+            ("tier", "mentor_tier"),
+        ]
+        if filters.get(key)
+    ]
+    expected_cells = 0
+    for slice_type, value in slices:
+        rows = kpis[(kpis.slice_type == slice_type) & (kpis.slice_value == value)]
+        column = slice_label(slice_type, value)
+        expected_cells += len(rows)
+        for metric, number in zip(rows.metric, rows.value, strict=True):
+            assert kpi_table.at[metric_label(metric), column] == pytest.approx(number), (
+                metric,
+                column,
+            )
+    assert kpi_table.notna().sum().sum() == expected_cells
+
+
+def test_the_dashboard_reads_marts_only(mentored_warehouse: SimulatedWarehouse) -> None:
+    url = mentored_warehouse.url
+    assert len(queries.read("select * from marts.fct_kpis limit 1", url=url)) == 1
+    with pytest.raises(WarehouseError, match="bi_reader"):
+        queries.read("select * from ops.batches limit 1", url=url)
+
+
+def test_the_filters_show_the_marts_numbers(
+    mentored_warehouse: SimulatedWarehouse, marts: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("WAREHOUSE_URL", mentored_warehouse.url)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert [h.value for h in at.header if h.value != "Filters"] == HEADERS
+    quarters = sorted(marts["fct_readiness_scores"].quarter.unique(), reverse=True)
+    assert at.selectbox(key="quarter").value == quarters[0]
+    check_screen(at, marts, quarters[0])
+
+    scores = marts["fct_readiness_scores"]
+    busiest = scores[scores.quarter == quarters[1]].cohort.value_counts().index[0]
+    at.selectbox(key="quarter").select(quarters[1]).run()
+    at.selectbox(key="cohort").select(busiest).run()
+    check_screen(at, marts, quarters[1], cohort=busiest)
+
+    program = sorted(scores.program.dropna().unique())[0]
+    specialty = scores[scores.program == program].specialty.iloc[0]
+    at.selectbox(key="cohort").select("All").run()
+    at.selectbox(key="program").select(program).run()
+    at.selectbox(key="specialty").select(specialty).run()
+    at.selectbox(key="tier").select("attending").run()
+    check_screen(at, marts, quarters[1], program=program, specialty=specialty, tier="attending")
+
+    matches = at.dataframe[3].value
+    assignments = marts["fct_current_assignments"]
+    assignments = assignments[(assignments.program == program) & (assignments.tier == "attending")]
+    assert list(matches.tier) == ["attending"]
+    assert matches.assignments.iloc[0] == len(assignments)
+    assert matches.mean_score.iloc[0] == pytest.approx(assignments.score.mean(), abs=0.0006)
+
+    labels = [b.label for b in at.get("download_button")]
+    assert any("dean's office" in text for text in labels), labels
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_served_dashboard_renders_in_chromium(
+    mentored_warehouse: SimulatedWarehouse, tmp_path: Path
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "no /usr/bin/chromium: `make setup` installs Debian's chromium where apt exists"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api")
+    port = free_port()
+    log = tmp_path / "dashboard.log"
+    leadership = shutil.which("leadership", path=str(Path(sys.executable).parent))
+    server = subprocess.Popen(
+        [leadership or "leadership", "dashboard", "--port", str(port)],
+        env={**os.environ, "WAREHOUSE_URL": mentored_warehouse.url},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_healthy(port, server, log)
+        shot = tmp_path / "dashboard.png"
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM))
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+            page.get_by_role("heading", name="Download").wait_for(timeout=60_000)
+            page.wait_for_function(
+                'document.querySelectorAll(\'[data-testid="stVegaLiteChart"] canvas,'
+                ' [data-testid="stVegaLiteChart"] svg\').length >= 5',
+                timeout=30_000,
+            )
+            page.wait_for_timeout(1000)  # let the last charts paint
+            page.screenshot(path=str(shot), full_page=True)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            for heading in ["Program-director dashboard", *HEADERS]:
+                assert page.get_by_role("heading", name=heading).count() >= 1, heading
+            browser.close()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, ARTIFACTS / "dashboard.png")
+        assert shot.stat().st_size > 10_000
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def wait_until_healthy(port: int, server: subprocess.Popen, log: Path, seconds: float = 40) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            output = log.read_text(errors="replace")[-2000:]
+            pytest.fail(f"`leadership dashboard` exited {server.returncode}:\n{output}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"the dashboard did not answer on port {port} within {seconds} s")
