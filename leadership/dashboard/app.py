@@ -154,14 +154,15 @@ for row in range(0, len(cards), 4):
         value = overall[metric]
         text = f"{value:.1%}" if metric.startswith(("retention", "mentorship")) else f"{value:.2f}"
         col.metric(METRIC_LABELS[metric], text)
-order = {m: i for i, m in enumerate(METRIC_LABELS)}
-kpi_table = (
-    kpis.sort_values("metric", key=lambda m: m.map(order))
-    .assign(
-        kpi=kpis.metric.map(metric_label),
-        slice=[slice_label(t, v) for t, v in zip(kpis.slice_type, kpis.slice_value, strict=True)],
-    )
-    .pivot_table(index="kpi", columns="slice", values="value", sort=False)
+order = {metric_label(m): i for i, m in enumerate(METRIC_LABELS)}
+labelled = kpis.assign(
+    kpi=kpis.metric.map(metric_label),
+    slice=[slice_label(t, v) for t, v in zip(kpis.slice_type, kpis.slice_value, strict=True)],
+)
+kpi_table = labelled.pivot(index="kpi", columns="slice", values="value")
+kpi_table = kpi_table.reindex(
+    sorted(kpi_table.index, key=lambda k: order.get(k, len(order))),
+    columns=list(dict.fromkeys(labelled.slice)),
 )
 st.subheader("By slice")
 st.dataframe(kpi_table, width="stretch")
