@@ -38,8 +38,8 @@ def filter_options(url: str) -> dict[str, list[str]]:
     return q.options(url)
 
 
-def choose(name: str, values: list[str], **kwargs: object) -> str | None:
-    picked = st.sidebar.selectbox(label(name), [ALL, *values], key=name, **kwargs)  # type: ignore[arg-type]
+def choose(name: str, title: str, values: list[str], **kwargs: object) -> str | None:
+    picked = st.sidebar.selectbox(title, [ALL, *values], key=name, **kwargs)  # type: ignore[arg-type]
     return None if picked == ALL else picked
 
 
@@ -60,10 +60,12 @@ st.sidebar.header("Filters")
 quarter = st.sidebar.selectbox("Quarter", opts["quarter"], key="quarter")
 picked = {
     "quarter": quarter,
-    "cohort": choose("cohort", opts["cohort"]),
-    "specialty": choose("specialty", opts["specialty"]),
-    "program": choose("program", opts["program"]),
-    "tier": choose("tier", opts["tier"], format_func=lambda t: TIER_LABELS.get(t, t)),
+    "cohort": choose("cohort", "Cohort (residency start)", opts["cohort"]),
+    "specialty": choose("specialty", "Specialty", opts["specialty"]),
+    "program": choose("program", "Program", opts["program"]),
+    "tier": choose(
+        "tier", "Mentor tier", opts["tier"], format_func=lambda t: TIER_LABELS.get(t, t)
+    ),
 }
 shown = ", ".join(f"{k} {v}" for k, v in picked.items() if v and k != "quarter")
 st.caption(f"Quarter {quarter}; {shown or 'every resident'}. Read from the marts as bi_reader.")
@@ -84,6 +86,8 @@ cols[3].metric("Insufficient data", int(summary.insufficient_data))
 
 left, right = st.columns(2)
 distribution = get("lrs_distribution")
+below, above = f"below {q.LRS_THRESHOLD} (coaching)", f"{q.LRS_THRESHOLD} and above"
+distribution["band_kind"] = distribution.below_threshold.map({True: below, False: above})
 left.subheader("Distribution")
 left.altair_chart(
     alt.Chart(distribution)
@@ -92,9 +96,9 @@ left.altair_chart(
         x=alt.X("band:O", title="LRS (5-point bands)"),
         y=alt.Y("residents:Q", title="Residents"),
         color=alt.Color(
-            "below_threshold:N",
-            title=f"Below {q.LRS_THRESHOLD}",
-            scale=alt.Scale(domain=[True, False], range=["#d62728", "#1f77b4"]),
+            "band_kind:N",
+            title=None,
+            scale=alt.Scale(domain=[below, above], range=["#d62728", "#1f77b4"]),
         ),
         tooltip=["band", "residents"],
     ),
@@ -129,7 +133,7 @@ st.altair_chart(
     alt.Chart(long)
     .mark_bar()
     .encode(
-        x=alt.X("dimension:N", title=None),
+        x=alt.X("dimension:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=200)),
         xOffset="cohort:N",
         y=alt.Y("value:Q", title="Mean score (0-100)"),
         color=alt.Color("cohort:N", title="Cohort"),

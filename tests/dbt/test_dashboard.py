@@ -190,12 +190,13 @@ def test_the_served_dashboard_renders_in_chromium(
     port = free_port()
     log = tmp_path / "dashboard.log"
     leadership = shutil.which("leadership", path=str(Path(sys.executable).parent))
-    server = subprocess.Popen(
-        [leadership or "leadership", "dashboard", "--port", str(port)],
-        env={**os.environ, "WAREHOUSE_URL": mentored_warehouse.url},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [leadership or "leadership", "dashboard", "--port", str(port)],
+            env={**os.environ, "WAREHOUSE_URL": mentored_warehouse.url},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_until_healthy(port, server, log)
         shot = tmp_path / "dashboard.png"
@@ -209,8 +210,7 @@ def test_the_served_dashboard_renders_in_chromium(
                 ' [data-testid="stVegaLiteChart"] svg\').length >= 5',
                 timeout=30_000,
             )
-            page.wait_for_timeout(1000)  # let the last charts paint
-            page.screenshot(path=str(shot), full_page=True)
+            screenshot_whole_page(page, shot)
             assert page.locator('[data-testid="stException"]').count() == 0
             for heading in ["Program-director dashboard", *HEADERS]:
                 assert page.get_by_role("heading", name=heading).count() >= 1, heading
@@ -223,7 +223,25 @@ def test_the_served_dashboard_renders_in_chromium(
         server.wait(timeout=20)
 
 
-def wait_until_healthy(port: int, server: subprocess.Popen, log: Path, seconds: float = 40) -> None:
+def screenshot_whole_page(page, path: Path) -> None:
+    """Streamlit scrolls inside its main block: grow the viewport to fit it, then shoot."""
+    height = 0
+    for _ in range(5):
+        page.wait_for_timeout(700)  # let charts and tables paint at this size
+        needed = page.evaluate(
+            "Math.max(...Array.from(document.querySelectorAll("
+            "'[data-testid=stMain], [data-testid=stAppViewContainer]'), e => e.scrollHeight))"
+        )
+        if needed <= height:
+            break
+        height = needed
+        page.set_viewport_size({"width": 1400, "height": height + 40})
+    page.screenshot(path=str(path), full_page=True)
+
+
+def wait_until_healthy(
+    port: int, server: subprocess.Popen, log: Path, seconds: float = 120
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
