@@ -179,7 +179,7 @@ st.altair_chart(
     alt.Chart(coverage)
     .mark_bar()
     .encode(
-        x=alt.X("tier:N", title=None, sort=list(TIER_LABELS.values())),
+        x=alt.X("tier:N", title=None, sort=list(TIER_LABELS.values()), axis=alt.Axis(labelAngle=0)),
         xOffset="slice:N",
         y=alt.Y("value:Q", title="Residents with a mentor", axis=alt.Axis(format="%")),
         color=alt.Color("slice:N", title="Slice"),
@@ -206,13 +206,13 @@ equity = get("equity_audit")
 visible = equity[~equity.is_suppressed.astype(bool)]
 if len(visible):
     st.altair_chart(
-        alt.Chart(visible)
+        alt.Chart(visible.assign(mentor_tier=visible.tier.map(TIER_LABELS)))
         .mark_bar()
         .encode(
             x=alt.X("group_value:N", title=None),
-            xOffset="tier:N",
+            xOffset=alt.XOffset("mentor_tier:N", sort=list(TIER_LABELS.values())),
             y=alt.Y("match_rate:Q", title="Match rate", axis=alt.Axis(format="%")),
-            color=alt.Color("tier:N", title="Tier"),
+            color=alt.Color("mentor_tier:N", title="Mentor tier", sort=list(TIER_LABELS.values())),
             column=alt.Column("attribute:N", title=None),
             tooltip=[
                 "tier",
@@ -224,6 +224,7 @@ if len(visible):
                 "four_fifths_flag",
             ],
         )
+        .properties(width=190)
         .resolve_scale(x="independent"),
     )
 st.dataframe(equity, hide_index=True, width="stretch")
