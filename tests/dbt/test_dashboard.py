@@ -254,3 +254,23 @@ def wait_until_healthy(
             pass
         time.sleep(0.3)
     pytest.fail(f"the dashboard did not answer on port {port} within {seconds} s")
+
+
+def test_the_readme_lists_the_documented_marts() -> None:
+    """The README's table list for BI tools is the dbt yml's, so it cannot drift."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    documented = {
+        model["name"]: [column["name"] for column in model["columns"]]
+        for path in sorted((root / "dbt/models/marts").glob("*/_*.yml"))
+        for model in yaml.safe_load(path.read_text())["models"]
+    }
+    readme = (root / "README.md").read_text()
+    listed = {}
+    for line in readme.split("| table | grain | columns |", 1)[1].splitlines()[2:]:
+        if not line.startswith("| `"):
+            break
+        name, _grain, columns = (cell.strip() for cell in line.strip("|").split(" | "))
+        listed[name.strip("`")] = columns.split(", ")
+    assert listed == documented
