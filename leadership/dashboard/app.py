@@ -106,7 +106,7 @@ left.altair_chart(
 )
 trend = get("lrs_trend")
 right.subheader("Trend")
-base = alt.Chart(trend).encode(x=alt.X("quarter:O", title="Quarter"))
+base = alt.Chart(trend).encode(x=alt.X("quarter:O", title="Quarter", axis=alt.Axis(labelAngle=0)))
 right.altair_chart(
     alt.layer(
         base.mark_line(point=True).encode(
@@ -212,7 +212,12 @@ if len(visible):
             x=alt.X("group_value:N", title=None),
             xOffset=alt.XOffset("mentor_tier:N", sort=list(TIER_LABELS.values())),
             y=alt.Y("match_rate:Q", title="Match rate", axis=alt.Axis(format="%")),
-            color=alt.Color("mentor_tier:N", title="Mentor tier", sort=list(TIER_LABELS.values())),
+            color=alt.Color(
+                "mentor_tier:N",
+                title="Mentor tier",
+                sort=list(TIER_LABELS.values()),
+                legend=alt.Legend(orient="bottom"),
+            ),
             column=alt.Column("attribute:N", title=None),
             tooltip=[
                 "tier",
@@ -224,7 +229,6 @@ if len(visible):
                 "four_fifths_flag",
             ],
         )
-        .properties(width=190)
         .resolve_scale(x="independent"),
     )
 st.dataframe(equity, hide_index=True, width="stretch")
