@@ -89,9 +89,8 @@ _RESIDENTS = """
     where (cast(:cohort as text) is null or s.cohort = :cohort)
       and (cast(:specialty as text) is null or s.specialty = :specialty)
       and (cast(:program as text) is null or s.program = :program)
-      and (cast(:tier as text) is null or exists (
-          select 1 from marts.fct_current_assignments as a
-          where a.resident_id = s.resident_id and a.tier = :tier))
+      and (cast(:tier as text) is null or s.resident_id in (
+          select a.resident_id from marts.fct_current_assignments as a where a.tier = :tier))
 """
 
 
