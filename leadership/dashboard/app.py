@@ -44,7 +44,12 @@ def choose(name: str, title: str, values: list[str], **kwargs: object) -> str | 
 
 
 def download(frame: pd.DataFrame, what: str, file_name: str) -> None:
-    data = csv_bytes(list(frame.columns), frame.itertuples(index=False))
+    """A CSV button; whole numbers as 119 (not 119.0), the rest as the mart rounded them."""
+    rows = (
+        [int(v) if isinstance(v, float) and v.is_integer() else v for v in row]
+        for row in frame.itertuples(index=False)
+    )
+    data = csv_bytes(list(frame.columns), rows)
     st.download_button(f"Download {what} (CSV)", data, file_name, "text/csv", key=file_name)
 
 
@@ -236,10 +241,13 @@ st.dataframe(equity, hide_index=True, width="stretch")
 # -- Downloads --------------------------------------------------------------------
 st.header("Download")
 st.caption("What is on screen, as CSV. The KPI file is the dean's office quarterly CSV.")
-cols = st.columns(3)
-with cols[0]:
-    download(kpis, "the dean's office KPIs", f"deans_office_kpis_{quarter}.csv")
-with cols[1]:
-    download(flagged, "the flagged residents", f"readiness_flags_{quarter}.csv")
-with cols[2]:
-    download(cohorts, "the dimensions per cohort", f"readiness_by_cohort_{quarter}.csv")
+downloads = [
+    (kpis, "the dean's office KPIs", "deans_office_kpis"),
+    (flagged, "the flagged residents", "readiness_flags"),
+    (cohorts, "the dimensions per cohort", "readiness_by_cohort"),
+    (matches, "the match quality", "match_quality"),
+    (equity, "the equity audit", "equity_audit"),
+]
+for col, (frame, what, stem) in zip(st.columns(len(downloads)), downloads, strict=True):
+    with col:
+        download(frame, what, f"{stem}_{quarter}.csv")

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from csv import reader
 from decimal import Decimal
 from pathlib import Path
 
@@ -187,9 +188,30 @@ def test_the_served_dashboard_renders_in_chromium(
             "no /usr/bin/chromium: `make setup` installs Debian's chromium where apt exists"
         )
     pytest.importorskip("playwright.sync_api")
-    shot = serve_and_screenshot(mentored_warehouse.url, tmp_path)
+    shot, csv = serve_and_screenshot(mentored_warehouse.url, tmp_path)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, ARTIFACTS / "dashboard.png")
+
+    # the dean's office CSV is fct_kpis' rows for the quarter on screen (the newest)
+    (quarter,) = mentored_warehouse.rows("select max(quarter) from marts.fct_readiness_scores")[0]
+    assert csv.name == f"deans_office_kpis_{quarter}.csv"
+    expected = mentored_warehouse.rows(
+        "select quarter, metric, unit, slice_type, slice_value, numerator, denominator, value"
+        " from marts.fct_kpis where quarter = %s and slice_type = 'overall'",
+        [quarter],
+    )
+    with csv.open(newline="") as f:
+        found = list(reader(f))
+    assert found[0] == [
+        *"quarter metric unit slice_type slice_value numerator denominator value".split()
+    ]
+    as_text = sorted(
+        [*row[:5], *(str(Decimal(v).normalize()) for v in row[5:])] for row in expected
+    )
+    assert (
+        sorted([*row[:5], *(str(Decimal(v).normalize()) for v in row[5:])] for row in found[1:])
+        == as_text
+    )
 
 
 def test_the_cli_serves_the_dashboard() -> None:
@@ -199,8 +221,11 @@ def test_the_cli_serves_the_dashboard() -> None:
     assert (args.func, args.port, args.address) == (cmd_dashboard, 8600, "0.0.0.0")
 
 
-def serve_and_screenshot(url: str, folder: Path) -> Path:
-    """Serve the app as `leadership dashboard` does, load it in Chromium, check, screenshot."""
+def serve_and_screenshot(url: str, folder: Path) -> tuple[Path, Path]:
+    """Serve the app as `leadership dashboard` does, load it in Chromium, check, screenshot.
+
+    Returns the screenshot and the dean's office CSV downloaded from the page.
+    """
     from playwright.sync_api import sync_playwright
 
     port, log, shot = free_port(), folder / "dashboard.log", folder / "dashboard.png"
@@ -226,12 +251,16 @@ def serve_and_screenshot(url: str, folder: Path) -> Path:
             assert page.locator('[data-testid="stVegaLiteChart"]').count() == 5
             for heading in ["Program-director dashboard", *HEADERS]:
                 assert page.get_by_role("heading", name=heading).count() >= 1, heading
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download the dean's office KPIs (CSV)").click()
+            csv = folder / download.value.suggested_filename
+            download.value.save_as(csv)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=20)
     assert shot.stat().st_size > 50_000
-    return shot
+    return shot, csv
 
 
 def screenshot_whole_page(page, path: Path) -> None:
