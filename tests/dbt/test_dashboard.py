@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from csv import reader
 from decimal import Decimal
 from pathlib import Path
@@ -23,10 +24,11 @@ import pandas as pd
 import psycopg
 import pytest
 import requests
+from psycopg import conninfo
 
 from leadership.dashboard import queries
 from leadership.dashboard.labels import metric_label, slice_label
-from leadership.warehouse import WarehouseError
+from leadership.warehouse import WarehouseError, dispose
 from tests.dbt.conftest import SimulatedWarehouse
 
 APP = Path(queries.__file__).with_name("app.py")
@@ -135,6 +137,20 @@ def test_the_dashboard_reads_marts_only(mentored_warehouse: SimulatedWarehouse) 
     assert len(queries.read("select * from marts.fct_kpis limit 1", url=url)) == 1
     with pytest.raises(WarehouseError, match="bi_reader"):
         queries.read("select * from ops.batches limit 1", url=url)
+
+
+def test_a_login_outside_bi_reader_is_told_what_to_grant(
+    mentored_warehouse: SimulatedWarehouse,
+) -> None:
+    role = f"dash_outsider_{uuid.uuid4().hex[:8]}"
+    mentored_warehouse.execute(f"create role {role} login")
+    outsider = conninfo.make_conninfo(mentored_warehouse.url, user=role)
+    try:
+        with pytest.raises(WarehouseError, match=f"grant bi_reader to {role}"):
+            queries.read("select 1 from marts.fct_kpis", url=outsider)
+    finally:
+        dispose(outsider)
+        mentored_warehouse.execute(f"drop role {role}")
 
 
 def test_the_filters_show_the_marts_numbers(
