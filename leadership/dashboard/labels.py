@@ -34,4 +34,7 @@ def metric_label(metric: str) -> str:
 
 
 def slice_label(slice_type: str, slice_value: str) -> str:
+    """A KPI slice as a column heading: ``Cohort: entered 2024``."""
+    if slice_type == "overall":
+        return "Whole institution"
     return f"{label(slice_type)}: {slice_value}"
