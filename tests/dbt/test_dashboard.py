@@ -19,12 +19,12 @@ import uuid
 from csv import reader
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
 import pytest
 import requests
-from psycopg import conninfo
 
 from leadership.dashboard import queries
 from leadership.dashboard.labels import metric_label, slice_label
@@ -144,7 +144,9 @@ def test_a_login_outside_bi_reader_is_told_what_to_grant(
 ) -> None:
     role = f"dash_outsider_{uuid.uuid4().hex[:8]}"
     mentored_warehouse.execute(f"create role {role} login")
-    outsider = conninfo.make_conninfo(mentored_warehouse.url, user=role)
+    parts = urlsplit(mentored_warehouse.url)
+    where = f"{parts.hostname}:{parts.port or 5432}" if parts.hostname else ""
+    outsider = urlunsplit(parts._replace(netloc=f"{role}@{where}"))
     try:
         with pytest.raises(WarehouseError, match=f"grant bi_reader to {role}"):
             queries.read("select 1 from marts.fct_kpis", url=outsider)
@@ -262,9 +264,10 @@ def serve_and_screenshot(url: str, folder: Path) -> tuple[Path, Path]:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/")
             page.get_by_role("heading", name="Download").wait_for(timeout=60_000)
+            # charts and tables load lazily (skeletons first): wait until all have drawn
+            page.wait_for_function(RENDERED, timeout=90_000)
             screenshot_whole_page(page, shot)
             assert page.locator('[data-testid="stException"]').count() == 0
-            assert page.locator('[data-testid="stVegaLiteChart"]').count() == 5
             for heading in ["Program-director dashboard", *HEADERS]:
                 assert page.get_by_role("heading", name=heading).count() >= 1, heading
             with page.expect_download() as download:
@@ -277,6 +280,14 @@ def serve_and_screenshot(url: str, folder: Path) -> tuple[Path, Path]:
         server.wait(timeout=20)
     assert shot.stat().st_size > 50_000
     return shot, csv
+
+
+RENDERED = """
+    document.querySelectorAll(
+        '[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg').length >= 5
+    && document.querySelectorAll('[data-testid=stDataFrame] canvas').length >= 5
+    && document.querySelectorAll('[data-testid=stDownloadButton]').length == 5
+"""
 
 
 def screenshot_whole_page(page, path: Path) -> None:
