@@ -50,7 +50,7 @@ def download(frame: pd.DataFrame, what: str, file_name: str) -> None:
         for row in frame.itertuples(index=False)
     )
     data = csv_bytes(list(frame.columns), rows)
-    st.download_button(f"Download {what} (CSV)", data, file_name, "text/csv", key=file_name)
+    st.download_button(f"{what} (CSV)", data, file_name, "text/csv", key=file_name)
 
 
 st.set_page_config(page_title="Leadership program dashboard", layout="wide")
@@ -242,11 +242,11 @@ st.dataframe(equity, hide_index=True, width="stretch")
 st.header("Download")
 st.caption("What is on screen, as CSV. The KPI file is the dean's office quarterly CSV.")
 downloads = [
-    (kpis, "the dean's office KPIs", "deans_office_kpis"),
-    (flagged, "the flagged residents", "readiness_flags"),
-    (cohorts, "the dimensions per cohort", "readiness_by_cohort"),
-    (matches, "the match quality", "match_quality"),
-    (equity, "the equity audit", "equity_audit"),
+    (kpis, "Dean's office KPIs", "deans_office_kpis"),
+    (flagged, "Flagged residents", "readiness_flags"),
+    (cohorts, "Readiness by cohort", "readiness_by_cohort"),
+    (matches, "Match quality", "match_quality"),
+    (equity, "Equity audit", "equity_audit"),
 ]
 for col, (frame, what, stem) in zip(st.columns(len(downloads)), downloads, strict=True):
     with col:
