@@ -160,6 +160,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from leadership.dashboard import serve
+
+    return serve(port=args.port, address=args.address)
+
+
 def cmd_expectations(args: argparse.Namespace) -> int:
     from integrations.contracts import CONTRACTS
     from leadership.validation import scaffold
@@ -423,6 +429,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--note", help="release: why (kept in ops.batches.release_note)")
     p.set_defaults(func=cmd_quarantine)
+
+    p = sub.add_parser(
+        "dashboard", help="serve the program-director dashboard (Streamlit, reads the marts)"
+    )
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument(
+        "--address", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)"
+    )
+    p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("expectations", help="GX project upkeep")
     p.add_argument("action", choices=["scaffold"])
