@@ -142,10 +142,12 @@ class SftpFolder:
         except ExtractError:
             raise
         except Exception as exc:
-            raise ExtractError(f"could not {doing} {self.describe()}: {_explain(exc)}") from None
+            raise ExtractError(
+                f"could not {doing} {self.describe()}: {explain_sftp_error(exc)}"
+            ) from None
 
 
-def _explain(exc: Exception) -> str:
+def explain_sftp_error(exc: Exception) -> str:
     """What went wrong and what to check, without the exception's arguments' secrets."""
     name = type(exc).__name__
     text = str(exc) or name
@@ -160,7 +162,7 @@ def _explain(exc: Exception) -> str:
     return f"{name}: {text}"
 
 
-def _defined_connection(conn_id: str) -> ConnectionSettings | None:
+def defined_connection(conn_id: str) -> ConnectionSettings | None:
     """The connection if one is defined; Airflow is asked only when it is already loaded.
 
     Outside Airflow (the CLI), importing it just to find no connection costs seconds,
@@ -201,7 +203,7 @@ def drop_location(
     if path:
         return LocalFolder(Path(path))
     if kind == "":
-        conn = _defined_connection(conn_id)
+        conn = defined_connection(conn_id)
         if conn is not None and conn.extra.get("remote_root"):
             return SftpFolder.for_feed(conn, feed)
     return LocalFolder(Path(default_root) / feed)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from integrations.common.connection import ConnectionSettings, get_connection
-from integrations.file_drop.locations import SFTP_CONN_ID, _defined_connection, _explain
+from integrations.file_drop.locations import SFTP_CONN_ID, defined_connection, explain_sftp_error
 from leadership.config import local_dir
 
 MANIFEST = "manifest.json"
@@ -207,7 +207,9 @@ class SftpOutbox:
         except OutboxError:
             raise
         except Exception as exc:
-            raise OutboxError(f"could not {doing} {self.describe()}: {_explain(exc)}") from None
+            raise OutboxError(
+                f"could not {doing} {self.describe()}: {explain_sftp_error(exc)}"
+            ) from None
 
     def hook(self) -> Any:
         if self._hook is None:
@@ -237,7 +239,7 @@ def outbox_location(
     if kind == "sftp":
         return SftpOutbox.from_connection(get_connection(conn_id), str(path) if path else None)
     if kind == "" and not path:
-        conn = _defined_connection(conn_id)
+        conn = defined_connection(conn_id)
         if conn is not None and conn.extra.get("outbox_root"):
             return SftpOutbox.from_connection(conn)
     return LocalOutbox(Path(path) if path else outbox_dir())
