@@ -22,7 +22,7 @@ platform, each in the outbox under a folder carrying the quarter, with a manifes
 
 from airflow.sdk import Param, dag, task
 
-from leadership.orchestration import quarter_window, quarterly_dag_args
+from leadership.orchestration import prepare_marts, quarter_window, quarterly_dag_args
 
 ARGS = quarterly_dag_args()
 ARGS["params"]["annual_bundle"] = Param(
@@ -32,16 +32,6 @@ ARGS["params"]["annual_bundle"] = Param(
 
 @dag(dag_id="quarterly_exports", tags=["quarterly", "exports"], doc_md=__doc__, **ARGS)
 def quarterly_exports() -> None:
-    @task(pool="warehouse_builds")
-    def prepare_marts() -> str:
-        """Marts as of the completed quarter's end (built only if they are not already)."""
-        from airflow.sdk import get_current_context
-
-        from leadership.dbt import build_marts
-
-        context = get_current_context()
-        return build_marts(quarter_window(context).as_of, run_id=context["run_id"])[-2000:]
-
     @task
     def export(output: str) -> list[str]:
         from airflow.sdk import get_current_context

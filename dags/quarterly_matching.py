@@ -20,7 +20,7 @@ mentor notifications (`program.notifications`), then rebuilds the assignment mar
 
 from airflow.sdk import Param, dag, task
 
-from leadership.orchestration import quarter_window, quarterly_dag_args
+from leadership.orchestration import prepare_marts, quarter_window, quarterly_dag_args
 
 ARGS = quarterly_dag_args()
 ARGS["params"]["full_rematch"] = Param(
@@ -30,16 +30,6 @@ ARGS["params"]["full_rematch"] = Param(
 
 @dag(dag_id="quarterly_matching", tags=["quarterly", "matching"], doc_md=__doc__, **ARGS)
 def quarterly_matching() -> None:
-    @task(pool="warehouse_builds")
-    def prepare_marts() -> str:
-        """Marts as of the completed quarter's end (built only if they are not already)."""
-        from airflow.sdk import get_current_context
-
-        from leadership.dbt import build_marts
-
-        context = get_current_context()
-        return build_marts(quarter_window(context).as_of, run_id=context["run_id"])[-2000:]
-
     @task(pool="warehouse_builds")
     def match_mentors() -> list[str]:
         from airflow.sdk import get_current_context

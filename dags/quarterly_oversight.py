@@ -17,7 +17,7 @@ in the outbox (a local folder, or SFTP in production), with a manifest.
 
 from airflow.sdk import dag, task
 
-from leadership.orchestration import quarter_window, quarterly_dag_args
+from leadership.orchestration import prepare_marts, quarter_window, quarterly_dag_args
 
 
 @dag(
@@ -27,16 +27,6 @@ from leadership.orchestration import quarter_window, quarterly_dag_args
     **quarterly_dag_args(),
 )
 def quarterly_oversight() -> None:
-    @task(pool="warehouse_builds")
-    def prepare_marts() -> str:
-        """Marts as of the completed quarter's end (built only if they are not already)."""
-        from airflow.sdk import get_current_context
-
-        from leadership.dbt import build_marts
-
-        context = get_current_context()
-        return build_marts(quarter_window(context).as_of, run_id=context["run_id"])[-2000:]
-
     @task
     def review_list() -> list[str]:
         from airflow.sdk import get_current_context

@@ -20,7 +20,7 @@ dimensions) are listed apart. Both lists go to the file outbox,
 
 from airflow.sdk import dag, task
 
-from leadership.orchestration import quarter_window, quarterly_dag_args
+from leadership.orchestration import prepare_marts, quarter_window, quarterly_dag_args
 
 
 @dag(
@@ -30,16 +30,6 @@ from leadership.orchestration import quarter_window, quarterly_dag_args
     **quarterly_dag_args(),
 )
 def quarterly_readiness_review() -> None:
-    @task(pool="warehouse_builds")
-    def prepare_marts() -> str:
-        """Marts as of the completed quarter's end (built only if they are not already)."""
-        from airflow.sdk import get_current_context
-
-        from leadership.dbt import build_marts
-
-        context = get_current_context()
-        return build_marts(quarter_window(context).as_of, run_id=context["run_id"])[-2000:]
-
     @task(pool="warehouse_builds")  # writes program.* like matching: one quarterly job at a time
     def review_readiness() -> list[str]:
         from airflow.sdk import get_current_context

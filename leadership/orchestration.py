@@ -249,3 +249,25 @@ def sync_tasks(sources: list[tuple[str, str]]) -> None:
             return [result.summary() for result in results]
 
         run_sync(source=source)
+
+
+def prepare_marts() -> Any:
+    """The first task of every quarterly DAG: the marts as of the completed quarter's end.
+
+    Built only when they do not already describe that day (``dbt.build_marts``), so the
+    quarterly DAGs of one quarter share one build, and a backfilled quarter reads marts
+    of its own quarter's end. Call it inside a DAG: ``marts = prepare_marts()``.
+    """
+    from airflow.sdk import task
+
+    @task(task_id="prepare_marts", pool="warehouse_builds")
+    def build() -> str:
+        """Marts as of the completed quarter's end (built only if they are not already)."""
+        from airflow.sdk import get_current_context
+
+        from leadership.dbt import build_marts
+
+        context = get_current_context()
+        return build_marts(quarter_window(context).as_of, run_id=context["run_id"])[-2000:]
+
+    return build()
