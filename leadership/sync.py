@@ -66,7 +66,9 @@ def _from_connection(conn_id: str, factory: Callable[..., Connector]) -> Callabl
 
 def _msgraph_with_directory(conn: ConnectionSettings, **options: Any) -> Connector:
     """Graph needs mailboxes: the connection's extra, else the mentor directory in the marts."""
-    mailboxes = None if conn.extra.get("mailboxes") else mentor_mailboxes()
+    mailboxes = options.pop("mailboxes", None)  # given by the caller: used as they are
+    if mailboxes is None and not conn.extra.get("mailboxes"):
+        mailboxes = mentor_mailboxes()
     return MsGraphCalendar.from_connection(conn, mailboxes=mailboxes, **options)
 
 

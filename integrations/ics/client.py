@@ -204,6 +204,9 @@ class IcsFeeds:
                 f"{len(run.unchanged)} unchanged, {len(run.failed)} unreadable"
             ),
             bookmark={"feeds": run.bookmark},
+            # Unchanged feeds (304) send nothing: then the batch is not a full snapshot,
+            # and its size says nothing about the previous one's.
+            window_start=as_of if run.unchanged else None,
             window_end=as_of,
             notes=run.notes(),
         )

@@ -268,7 +268,8 @@ def test_hr_over_sftp_lands_the_same_rows_as_the_local_folder(
     results = sync("hr_csv")  # no path: the sftp_default connection's remote_root
 
     assert sorted(sftp_server.opened) == sorted(f"/hr/{r.source_ref}" for r in results)
-    assert len(results) == 4 and all(r.quarantined == 0 for r in results)
+    # two dated snapshots of workers and job history, and the demographics file
+    assert len(results) == 5 and all(r.quarantined == 0 for r in results)
     assert raw_content(warehouse_url, "hr") == raw_content(local_url, "hr")
 
     sftp_server.opened.clear()
