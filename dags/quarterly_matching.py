@@ -51,13 +51,11 @@ def quarterly_matching() -> None:
     def rebuild_assignment_marts() -> str:
         from airflow.sdk import get_current_context
 
-        from leadership.dbt import run_dbt
+        from leadership.dbt import rebuild_assignment_marts
 
-        window = quarter_window(get_current_context())
-        return run_dbt(
-            ["build", "--select", "stg_program__assignments+"],
-            dbt_vars={"as_of_date": window.as_of.isoformat()},
-        )[-2000:]
+        context = get_current_context()
+        output = rebuild_assignment_marts(quarter_window(context).as_of, run_id=context["run_id"])
+        return output[-2000:]
 
     prepare_marts() >> match_mentors() >> rebuild_assignment_marts()
 

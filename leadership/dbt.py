@@ -159,24 +159,45 @@ def record_build(
         )
 
 
+ASSIGNMENT_MARTS = "stg_program__assignments+"
+
+
 def marts_describe(as_of: date) -> bool:
-    """True when the last full build was as of ``as_of`` and no data arrived since."""
+    """True when the marts describe ``as_of`` with everything published and matched since.
+
+    That is: the last full build was as of ``as_of`` and started after the last batch,
+    and the assignment marts were rebuilt (by that build or a later one of
+    ASSIGNMENT_MARTS, as of the same day) after the last matching run.
+    """
     from leadership import warehouse
 
     with warehouse.transaction() as conn:
         return bool(
             conn.exec_driver_sql(
-                "select exists (select 1 from ops.mart_builds b where b.selector is null"
-                " and b.build_id = ("
-                "   select max(build_id) from ops.mart_builds where selector is null)"
-                " and b.as_of_date = %s"
-                " and b.started_at >= coalesce("
+                "with last_full as ("
+                "   select * from ops.mart_builds where selector is null"
+                "   order by build_id desc limit 1)"
+                " select exists (select 1 from last_full f"
+                " where f.as_of_date = %(as_of)s"
+                " and f.started_at >= coalesce("
                 "   (select max(finished_at) from ops.batches), '-infinity')"
-                " and b.started_at >= coalesce("
-                "   (select max(finished_at) from program.match_runs), '-infinity'))",
-                (as_of,),
+                " and coalesce((select max(finished_at) from program.match_runs), '-infinity')"
+                "   <= (select max(b.started_at) from ops.mart_builds b"
+                "       where b.build_id >= f.build_id and b.as_of_date = %(as_of)s"
+                "       and (b.selector is null or b.selector = %(assignments)s)))",
+                {"as_of": as_of, "assignments": ASSIGNMENT_MARTS},
             ).scalar()
         )
+
+
+def rebuild_assignment_marts(as_of: date, *, run_id: str | None = None) -> str:
+    """After a matching run: rebuild what reads ``program.assignments``, as of ``as_of``."""
+    started = datetime.now(UTC)
+    output = run_dbt(
+        ["build", "--select", ASSIGNMENT_MARTS], dbt_vars={"as_of_date": as_of.isoformat()}
+    )
+    record_build(as_of, started, selector=ASSIGNMENT_MARTS, run_id=run_id)
+    return output
 
 
 def build_marts(

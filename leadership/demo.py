@@ -152,7 +152,7 @@ def _through_airflow(
 def _without_airflow(
     hr_folder: Path, as_of: Any, quarter: str, simulator: Any, step: Any, steps: int, say: Say
 ) -> None:
-    from leadership.dbt import build_marts
+    from leadership.dbt import build_marts, rebuild_assignment_marts
     from leadership.exports.run import run_output
     from leadership.matching.quarterly import MatchingHistoryError, run_matching
     from leadership.orchestration import quarter_window
@@ -172,9 +172,9 @@ def _without_airflow(
         build_marts(window.as_of)
         try:
             say(f"    {reviewed}: {run_matching(window.starting).lines()[0]}")
+            rebuild_assignment_marts(window.as_of)
         except MatchingHistoryError as skipped:  # a re-run: history only moves forward
             say(f"    {reviewed}: matching skipped: {skipped}")
-        build_marts(window.as_of)
         for line in run_output("all", reviewed):
             say(f"    {line}")
 

@@ -42,7 +42,7 @@ def bench_pipeline(scale: str = "institution", say: Say = print) -> str:
     from datetime import timedelta
     from pathlib import Path
 
-    from leadership.dbt import build_marts, run_dbt
+    from leadership.dbt import build_marts, rebuild_assignment_marts
     from leadership.exports.outbox import LocalOutbox
     from leadership.exports.run import run_output
     from leadership.matching.quarterly import quarter_of, run_matching
@@ -86,10 +86,7 @@ def bench_pipeline(scale: str = "institution", say: Say = print) -> str:
                 timed(
                     phases,
                     "dbt build of the assignment marts",
-                    lambda: run_dbt(
-                        ["build", "--select", "stg_program__assignments+"],
-                        dbt_vars={"as_of_date": day.isoformat()},
-                    ),
+                    lambda: rebuild_assignment_marts(day),
                 )
                 reviewed = quarter_of(day)
                 timed(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
-from leadership.dbt import marts_describe, record_build
+from leadership.dbt import ASSIGNMENT_MARTS, marts_describe, record_build
 from leadership.orchestration import on_task_failure, quarter_window
 
 
@@ -49,9 +49,21 @@ def test_quarterly_jobs_know_whether_the_marts_describe_their_quarter(warehouse_
     assert marts_describe(date(2026, 9, 30)) and not marts_describe(date(2026, 6, 30))
     record_build(date(2026, 6, 30), datetime.now(UTC), selector="+dim_physicians")
     assert marts_describe(date(2026, 9, 30))  # a partial build does not count
+
+    sql(
+        "insert into program.match_runs (quarter, settings, finished_at)"
+        " values ('2026Q4', '{}', now() + interval '1 minute')"
+    )
+    assert not marts_describe(date(2026, 9, 30))  # assignments changed since the build
+    later = datetime.now(UTC) + timedelta(minutes=2)
+    record_build(date(2026, 6, 30), later, selector=ASSIGNMENT_MARTS)
+    assert not marts_describe(date(2026, 9, 30))  # rebuilt, but as of another day
+    record_build(date(2026, 9, 30), later, selector=ASSIGNMENT_MARTS)
+    assert marts_describe(date(2026, 9, 30))  # the assignment marts caught up
+
     sql(
         "insert into ops.batches (source, feed, stream, received, published, quarantined,"
         " status, started_at, finished_at) values ('x', 'hr', 'workers', 0, 0, 0, 'published',"
-        " now(), now() + interval '1 minute')"
+        " now(), now() + interval '3 minutes')"
     )
     assert not marts_describe(date(2026, 9, 30))  # new data arrived since the build
