@@ -38,7 +38,7 @@ demo: setup
 	$(BIN)/leadership demo
 
 test: setup
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 3 --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check .

@@ -128,7 +128,7 @@ def sql(warehouse_url: str) -> Callable[..., list[tuple]]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs two workers), keep the tests that share the
+    """Under pytest-xdist (``make test`` runs three workers), keep the tests that share the
     dbt-built warehouse on one worker, so it is built once, and give the end-to-end
     chain a worker of its own."""
     for item in items:
