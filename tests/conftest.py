@@ -127,6 +127,7 @@ def sql(warehouse_url: str) -> Callable[..., list[tuple]]:
     return run
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist turns xdist_group marks into its groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``make test`` runs three workers), keep the tests that share the
     dbt-built warehouse on one worker, so it is built once, and give the end-to-end
