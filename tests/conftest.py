@@ -12,6 +12,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -142,3 +143,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("simulated_warehouse"))
         elif "e2e" in parts:
             item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+@pytest.fixture
+def sftp_server(tmp_path: Path) -> Iterator[Any]:
+    """A local SFTP server (the simulator's) serving ``tmp_path/remote``; stopped after."""
+    from simulator.sftp_server import SftpDropServer
+
+    root = tmp_path / "remote"
+    root.mkdir()
+    server = SftpDropServer(root).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterator
 from datetime import date, datetime
 
 import openpyxl
@@ -26,20 +25,8 @@ from leadership.exports.outbox import (
     period_timestamp,
 )
 from leadership.exports.workbook import Sheet, workbook_bytes
-from simulator.sftp_server import SftpDropServer
 
 SFTP_ENV = "AIRFLOW_CONN_SFTP_DEFAULT"
-
-
-@pytest.fixture
-def sftp_server(tmp_path) -> Iterator[SftpDropServer]:
-    root = tmp_path / "remote"
-    root.mkdir()
-    server = SftpDropServer(root).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_a_delivery_goes_over_sftp_when_the_connection_names_an_outbox(

@@ -13,7 +13,6 @@ import json
 import logging
 import re
 import socket
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -28,7 +27,7 @@ from leadership.sync import SyncError, sync
 from simulator.file_drops import FEEDS, snapshot, write_feed_drop, write_file_drops
 from simulator.hr_drop import default_drop_dates, write_hr_drop
 from simulator.program import Program
-from simulator.sftp_server import SftpDropServer, public_key_line
+from simulator.sftp_server import public_key_line
 from tests.integrations.conftest import raw_content
 
 SFTP_ENV = "AIRFLOW_CONN_SFTP_DEFAULT"
@@ -238,17 +237,6 @@ def test_the_package_docstring_lists_every_contract_column_in_order():
 
 
 # --- SFTP -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sftp_server(tmp_path) -> Iterator[SftpDropServer]:
-    root = tmp_path / "remote"
-    root.mkdir()
-    server = SftpDropServer(root).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def use_connection(monkeypatch, connection: dict[str, Any]) -> None:
