@@ -54,7 +54,7 @@ def cmd_dbt(args: argparse.Namespace) -> int:
 
     dbt_args = [a for a in args.dbt_args if a != "--"] or ["build"]
     offline = dbt_args[0] in {"parse", "ls", "list", "clean", "deps"}
-    run_dbt(dbt_args, progress=_say, connect=not offline)
+    run_dbt(dbt_args, progress=print, connect=not offline, every_line=True)
     return 0
 
 

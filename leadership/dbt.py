@@ -74,11 +74,13 @@ def run_dbt(
     url: str | None = None,
     progress: Callable[[str], None] | None = None,
     connect: bool = True,
+    every_line: bool = False,
 ) -> str:
     """Run ``dbt <args>`` in the project; return its output, raise DbtError on failure.
 
     ``connect=False`` is for commands that need no database (``parse``): the
     warehouse is then not looked up, so no embedded server is started.
+    ``progress`` sees dbt's progress lines, or ``every_line`` of its output.
     """
     command = [
         dbt_executable(),
@@ -105,7 +107,7 @@ def run_dbt(
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.append(line.rstrip("\n"))
-            if progress and _is_progress_line(line):
+            if progress and (every_line or _is_progress_line(line)):
                 progress(line.rstrip("\n"))
     output = "\n".join(lines)
     if proc.returncode != 0:
@@ -146,16 +148,25 @@ def source_freshness(progress: Callable[[str], None] | None = None) -> str:
 
 
 def record_build(
-    as_of: date, started_at: datetime, *, selector: str | None = None, run_id: str | None = None
+    as_of: date,
+    started_at: datetime,
+    *,
+    selector: str | None = None,
+    run_id: str | None = None,
+    refreshed: str | None = None,
 ) -> None:
-    """Note that the marts were built as of ``as_of`` (quarterly jobs read this)."""
+    """Note that the marts were built as of ``as_of`` (quarterly jobs read this).
+
+    ``selector``: a partial build (the assignment marts); ``refreshed``: what a refresh
+    built, which leaves every mart current like a full build (``selector`` stays null).
+    """
     from leadership import warehouse
 
     with warehouse.transaction() as conn:
         conn.exec_driver_sql(
-            "insert into ops.mart_builds (as_of_date, started_at, selector, run_id)"
-            " values (%s, %s, %s, %s)",
-            (as_of, started_at, selector, run_id),
+            "insert into ops.mart_builds (as_of_date, started_at, selector, run_id, refreshed)"
+            " values (%s, %s, %s, %s, %s)",
+            (as_of, started_at, selector, run_id, refreshed),
         )
 
 
@@ -190,6 +201,37 @@ def marts_describe(as_of: date) -> bool:
         )
 
 
+def changed_since_last_build(as_of: date) -> list[str] | None:
+    """The dbt selection a refresh as of ``as_of`` needs, or None when it needs a full build.
+
+    A refresh is enough when the last build that left every mart current was as of the
+    same day: then only what is downstream of the streams with new record versions
+    since it started (and of ``program.assignments``, after a matching run) can differ.
+    """
+    from leadership import warehouse
+
+    with warehouse.transaction() as conn:
+        last = conn.exec_driver_sql(
+            "select build_id, as_of_date, started_at from ops.mart_builds"
+            " where selector is null order by build_id desc limit 1"
+        ).first()
+        if last is None or last.as_of_date != as_of:
+            return None
+        streams = conn.exec_driver_sql(
+            "select distinct feed, stream from ops.batches"
+            " where inserted > 0 and finished_at >= %s order by 1, 2",
+            (last.started_at,),
+        ).all()
+        matched_since = conn.exec_driver_sql(
+            "select coalesce((select max(finished_at) from program.match_runs), '-infinity')"
+            " > (select max(started_at) from ops.mart_builds"
+            "    where build_id >= %s and (selector is null or selector = %s))",
+            (last.build_id, ASSIGNMENT_MARTS),
+        ).scalar()
+    selection = [f"source:{feed}.{stream}+" for feed, stream in streams]
+    return selection + ([ASSIGNMENT_MARTS] if matched_since else [])
+
+
 def rebuild_assignment_marts(as_of: date, *, run_id: str | None = None) -> str:
     """After a matching run: rebuild what reads ``program.assignments``, as of ``as_of``."""
     started = datetime.now(UTC)
@@ -214,9 +256,16 @@ def build_marts(
     """
     if not force and marts_describe(as_of):
         return f"the marts already describe {as_of}; nothing arrived since: not rebuilt"
+    refresh = None if force else changed_since_last_build(as_of)
     started = datetime.now(UTC)
-    output = run_dbt(["build"], dbt_vars={"as_of_date": as_of.isoformat()}, progress=progress)
-    record_build(as_of, started, run_id=run_id)
+    if refresh == []:  # batches arrived, but none changed a record: the marts stand
+        record_build(as_of, started, run_id=run_id, refreshed="")
+        return f"no record changed since the marts were built as of {as_of}: not rebuilt"
+    select = ["--select", *refresh] if refresh else []
+    output = run_dbt(
+        ["build", *select], dbt_vars={"as_of_date": as_of.isoformat()}, progress=progress
+    )
+    record_build(as_of, started, run_id=run_id, refreshed=" ".join(refresh) if refresh else None)
     return output
 
 

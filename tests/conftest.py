@@ -128,21 +128,29 @@ def sql(warehouse_url: str) -> Callable[..., list[tuple]]:
     return run
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist turns xdist_group marks into its groups
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook, which no longer takes effect
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Ask pytest-xdist (``make test``: three workers, ``--dist loadgroup``) to keep the tests
-    that share the dbt-built warehouse on one worker and the end-to-end chain on another.
+    """Keep the tests that share the dbt-built warehouse on one xdist worker and the
+    end-to-end chain on another (``make test``: three workers, ``--dist loadgroup``).
 
-    Known not to take effect with pytest 9.2 and xdist 3.8 here: the groups are not
-    formed (a module-level ``pytestmark`` is ignored too), so each worker builds the
-    simulated warehouse itself. Sharing it through a file lock is the next step.
+    xdist 3.8 names a test's group by appending ``@group`` to ``item._nodeid``; pytest 9
+    keeps the id in ``item._id`` instead, so xdist's own rename is lost and every worker
+    would build the simulated warehouse itself. This does xdist's rename on pytest 9.
     """
+    if not getattr(config.option, "loadgroup", False) or not hasattr(config, "workerinput"):
+        return
+    from _pytest.nodeid import NodeId
+
     for item in items:
         parts = item.path.parts
         if "dbt" in parts and "tests" in parts:
-            item.add_marker(pytest.mark.xdist_group("simulated_warehouse"))
+            group = "simulated_warehouse"
         elif "e2e" in parts:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+            group = "e2e"
+        else:
+            continue
+        if "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 @pytest.fixture

@@ -16,6 +16,10 @@ enabled as a survey (``confidence_survey``, ``mentorship_satisfaction``,
   ``dateRangeBegin`` / ``dateRangeEnd`` (``YYYY-MM-DD HH:MM:SS``, server time: records
   created or modified in the range).
 - Server time is America/Chicago, like many US academic REDCap servers.
+- The server reads the program afresh (noticing edits made in place) when a request
+  exports without ``records[]`` (a sync's record-id listing, which comes first); the
+  record batches that follow are served from that reading, so a sync over thousands of
+  records costs one pass over the program, not one per batch.
 - Exporting repeating instruments also returns each record's base row (blank
   ``redcap_repeat_instrument``); a few records carry a confidence survey still in
   progress (``confidence_survey_complete`` = 0, timestamp ``[not completed]``).
@@ -166,6 +170,7 @@ class RedcapServer(SimServer):
         self.program = program
         self.token = token
         self.clock = ChangeClock(self._snapshot)
+        self._view: tuple[dict[str, list[Submission]], dict[str, datetime]] | None = None
 
     def connection(self) -> dict[str, Any]:
         return {
@@ -338,11 +343,14 @@ class RedcapServer(SimServer):
         if not forms and not fields:
             forms = list(FIELDS)
         survey_fields = request.arg("exportSurveyFields", "false") == "true"
-        modified = self.clock.modified()
+        by_record, modified = self._read(refresh=not records)
+        wanted = (
+            [(r, by_record[r]) for r in sorted(set(records)) if r in by_record]
+            if records
+            else by_record.items()
+        )
         rows: list[dict[str, str]] = []
-        for record_id, subs in self._by_record().items():
-            if records and record_id not in records:
-                continue
+        for record_id, subs in wanted:
             changed = modified[record_id]
             if (begin and changed <= begin) or (end and changed > end):
                 continue
@@ -354,6 +362,12 @@ class RedcapServer(SimServer):
         if records and self.content_fault("duplicate_page", request.path):
             rows = rows + rows  # the batch served twice
         return Response.json(rows)
+
+    def _read(self, *, refresh: bool) -> tuple[dict[str, list[Submission]], dict[str, datetime]]:
+        """The records and their last-modified times, re-read from the program on ``refresh``."""
+        if refresh or self._view is None:
+            self._view = (self._by_record(), self.clock.modified())
+        return self._view
 
     def _base_row(
         self, record_id: str, forms: list[str], fields: list[str], survey_fields: bool
