@@ -12,18 +12,16 @@ so the same values hash the same whichever source sent them). Re-running a windo
 or replaying every window with ``--full-refresh``, therefore publishes nothing new
 and leaves raw as it was. dbt staging picks the latest version per key.
 
-Speed: rows are serialised column by column (pandas, not a Python loop per cell)
-and sent as one CSV COPY; a stream's first load, when raw holds none of its rows,
+Speed: rows are serialised column by column (each distinct date or timestamp
+formatted once; joining, quoting and the CSV written by Arrow in C++, only the md5
+per row in Python) and sent as one CSV COPY; a stream's first load, when raw holds none of its rows,
 goes straight into the raw table, and later loads through a temporary table that
 keeps only changed versions (docs/benchmarks.md, ``leadership bench load``).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import itertools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -32,6 +30,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pa_csv
 
 from integrations.common.schema import Extract, StreamContract
 from leadership.normalise import Normalised
@@ -244,47 +245,50 @@ def _copy_accepted(
     names = [*contract.column_names, "_extra"]
     types = {c.name: c.type for c in contract.columns}
     frame = batch.frame.loc[accepted, names]
-    text = pd.DataFrame(
-        {name: _canonical_text(frame[name], types.get(name, "string")) for name in names},
-        index=frame.index,
-    )
-    canonical = text.iloc[:, 0].fillna("\\N")
-    for name in names[1:]:
-        canonical = canonical + "\x1f" + text[name].fillna("\\N")
-    text["_record_hash"] = [hashlib.md5(row.encode()).hexdigest() for row in canonical]
+    text = [
+        pa.array(_canonical_text(frame[name], types.get(name, "string")), type=pa.string())
+        for name in names
+    ]
+    canonical = pc.binary_join_element_wise(*[pc.fill_null(t, "\\N") for t in text], "\x1f")
+    hashes = [hashlib.md5(row.encode()).hexdigest() for row in canonical.to_pylist()]
+    text.append(pa.array(hashes, type=pa.string()))
+    names.append("_record_hash")
+    hashed = list(names)
     table = raw_table(contract)
     # A stream's first load has nothing to compare with: straight into raw.
     first_load = conn.exec_driver_sql(f"select not exists (select from {table})").scalar_one()
     meta = {"_batch_id": batch_id, "_extracted_at": extracted_at, "_as_of": as_of}
     meta["_source_system"] = source
-    columns = [text[name].tolist() for name in text.columns]
-    names = list(text.columns)
     if first_load:
         target = table
         for column, value in meta.items():
             names.append(column)
             stamp = value.isoformat() if isinstance(value, datetime) else str(value)
-            columns.append(itertools.repeat(stamp, len(text)))
+            text.append(pa.repeat(pa.scalar(stamp, pa.string()), len(accepted)))
     else:
         target = f"_incoming_{contract.qualified_name}"
         conn.exec_driver_sql(
             f"create temp table {target} on commit drop as"
             f" select {', '.join(_q(n) for n in names)} from {table} with no data"
         )
-    payload = io.StringIO()
-    # csv writes None as an empty unquoted field, which COPY reads as NULL; normalising
-    # already turned every blank value into a missing one.
-    csv.writer(payload, lineterminator="\n").writerows(zip(*columns, strict=True))
+    # Arrow writes a missing value as an empty unquoted field, which COPY reads as NULL,
+    # and quotes every text value; normalising already made every blank value missing.
+    payload = pa.BufferOutputStream()
+    pa_csv.write_csv(
+        pa.Table.from_arrays(text, names=[f"c{i}" for i in range(len(text))]),
+        payload,
+        pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"),
+    )
     column_list = ", ".join(_q(n) for n in names)
     with raw_cursor(conn).copy(f"copy {target} ({column_list}) from stdin (format csv)") as copy:
-        copy.write(payload.getvalue())
+        copy.write(payload.getvalue().to_pybytes())
     if first_load:
         return len(accepted)
-    column_list = ", ".join(_q(n) for n in text.columns)
+    column_list = ", ".join(_q(n) for n in hashed)
     key_match = " and ".join(f"r.{_q(k)} = t.{_q(k)}" for k in contract.primary_key)
     inserted = conn.exec_driver_sql(
         f"insert into {table} ({column_list}, {', '.join(meta)})"
-        f" select {', '.join('t.' + _q(n) for n in text.columns)},"
+        f" select {', '.join('t.' + _q(n) for n in hashed)},"
         f" %(_batch_id)s, %(_extracted_at)s, %(_as_of)s, %(_source_system)s"
         f" from {target} t"
         f" where t._record_hash is distinct from ("

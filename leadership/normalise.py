@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from integrations.common.schema import OVERFLOW_KEY, Column, StreamContract
 
@@ -47,14 +50,32 @@ def quote_value(value: Any) -> str:
     return text if len(text) <= MAX_REASON_VALUE else text[: MAX_REASON_VALUE - 3] + "..."
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Strings, stripped, with '' and None as missing (object dtype)."""
-    out = series.astype(object)
-    present = out.notna()
-    out[present] = out[present].map(lambda v: v if isinstance(v, str) else _scalar_text(v))
-    out[present] = out[present].str.strip()
-    out[out == ""] = None
-    return out
+def _as_text(values: list[Any]) -> tuple[pd.Series, pa.StringArray]:
+    """Strings, stripped, with '' and None as missing: as an object Series and in Arrow.
+
+    The stripping and the checks on text run in Arrow's C++ kernels; only values that
+    are not already text (JSON numbers, booleans) go through Python one by one.
+    """
+    try:
+        raw = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        raw = pa.array(
+            [
+                (v if isinstance(v, str) else _scalar_text(v)) if _present_scalar(v) else None
+                for v in values
+            ],
+            type=pa.string(),
+            from_pandas=True,
+        )
+    stripped = pc.utf8_trim_whitespace(raw)
+    text = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+    return pd.Series(text.to_numpy(zero_copy_only=False), dtype=object), text
+
+
+def _present_scalar(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    return not (isinstance(value, float) and np.isnan(value))
 
 
 def _scalar_text(value: Any) -> str:
@@ -67,14 +88,18 @@ def _scalar_text(value: Any) -> str:
     return str(value)
 
 
-def _cast(column: Column, text: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+def _cast(
+    column: Column, text: pd.Series, arrow: pa.StringArray
+) -> tuple[pd.Series, pd.Series, str]:
     """(typed values, mask of values that failed to cast, what was expected)."""
     present = text.notna()
     if column.type == "string":
         if not present.any():
             return text, present & False, "text"
-        bad = (text.str.len() > MAX_TEXT_LENGTH) | text.str.contains("\x00", regex=False)
-        bad = bad.fillna(False).astype(bool)
+        too_long = pc.greater(pc.utf8_length(arrow), MAX_TEXT_LENGTH)
+        nul = pc.match_substring(arrow, "\x00")
+        bad_arrow = pc.fill_null(pc.or_(too_long, nul), False)
+        bad = pd.Series(bad_arrow.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
         return (
             text.where(~bad, None),
             bad,
@@ -119,53 +144,63 @@ _INVALID = object()
 def normalise(contract: StreamContract, records: Sequence[Mapping[str, Any]]) -> Normalised:
     """Cast ``records`` to the contract's types; every cast failure becomes a reason."""
     rows = [dict(r) for r in records]
-    source = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
-    source.index = pd.RangeIndex(len(rows))
-    seen = list(source.columns)
+    index = pd.RangeIndex(len(rows))
+    columns = _columns(rows)
+    seen = list(columns)
     known = set(contract.column_names)
     result = Normalised(
-        frame=pd.DataFrame(index=source.index),
+        frame=pd.DataFrame(index=index),
         records=rows,
         extra_columns=[c for c in seen if c not in known and not str(c).startswith("_")],
         # An empty batch (nothing changed since the bookmark) says nothing about columns.
         missing_columns=[c for c in contract.column_names if c not in seen] if rows else [],
     )
     for column in contract.columns:
-        if column.name not in source.columns:
-            result.frame[column.name] = pd.Series(
-                [None] * len(rows), index=source.index, dtype=object
-            )
+        if column.name not in columns:
+            result.frame[column.name] = pd.Series([None] * len(rows), index=index, dtype=object)
             continue
-        text = _as_text(source[column.name])
-        typed, failed, expected = _cast(column, text)
+        text, arrow = _as_text(columns[column.name])
+        typed, failed, expected = _cast(column, text, arrow)
         result.frame[column.name] = typed
         for row in np.flatnonzero(failed.to_numpy(dtype=bool)):
             value = rows[row].get(column.name)
             result.add_reason(int(row), f"{column.name}: {quote_value(value)} is not {expected}")
             result.cast_failed.add((int(row), column.name))
-    if OVERFLOW_KEY in source.columns:
-        for row, overflow in source[OVERFLOW_KEY].items():
+    if OVERFLOW_KEY in columns:
+        for row, overflow in enumerate(columns[OVERFLOW_KEY]):
             if isinstance(overflow, list) and overflow:
                 result.add_reason(
                     int(row), f"row has {len(overflow)} more value(s) than the header has columns"
                 )
     if result.extra_columns:
-        extras = source[result.extra_columns]
+        extras = result.extra_columns
+        kept = [{k: r[k] for k in extras if k in r and _present(r[k])} for r in rows]
         result.frame["_extra"] = pd.Series(
-            [
-                json.dumps(
-                    {k: v for k, v in rec.items() if _present(v)}, sort_keys=True, default=str
-                )
-                if any(_present(v) for v in rec.values())
-                else None
-                for rec in extras.to_dict("records")
-            ],
-            index=source.index,
+            [json.dumps(k, sort_keys=True, default=str) if k else None for k in kept],
+            index=index,
             dtype=object,
         )
     else:
         result.frame["_extra"] = None
     return result
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, Sequence[Any]]:
+    """The rows' values column by column, keys in first-seen order (missing: None).
+
+    Rows of one export nearly always share their keys: then each column is picked
+    in C (``itemgetter``); otherwise gathered with ``dict.get``.
+    """
+    first = list(rows[0]) if rows else []
+    if set(map(len, rows)) <= {len(first)}:
+        try:
+            return {key: list(map(itemgetter(key), rows)) for key in first}
+        except KeyError:
+            pass
+    keys: dict[str, None] = {}
+    for row in rows:
+        keys.update(dict.fromkeys(row))
+    return {key: [row.get(key) for row in rows] for key in keys}
 
 
 def _present(value: Any) -> bool:
