@@ -47,13 +47,27 @@ def raw_ddl(contract: StreamContract) -> list[str]:
             f"alter table {table} add column if not exists {_quote(c.name)} {c.postgres_type}"
             for c in contract.columns
         ),
-        f"create index if not exists {contract.qualified_name}__key_idx "
-        f"on {table} ({key}, _as_of desc, _batch_id desc)",
-        f"create index if not exists {contract.qualified_name}__batch_idx on {table} (_batch_id)",
+        *raw_index_ddl(contract),
         f"comment on table {table} is "
         f"'{contract.description.replace(chr(39), chr(39) * 2)} Primary key: {key}.'",
     ]
     return statements
+
+
+def raw_indexes(contract: StreamContract) -> list[str]:
+    """The raw table's index names (schema-qualified)."""
+    return [f"raw.{contract.qualified_name}__key_idx", f"raw.{contract.qualified_name}__batch_idx"]
+
+
+def raw_index_ddl(contract: StreamContract) -> list[str]:
+    """The raw table's indexes: the version lookup by key, and rows by batch."""
+    table = raw_table(contract)
+    key = ", ".join(_quote(k) for k in contract.primary_key)
+    return [
+        f"create index if not exists {contract.qualified_name}__key_idx "
+        f"on {table} ({key}, _as_of desc, _batch_id desc)",
+        f"create index if not exists {contract.qualified_name}__batch_idx on {table} (_batch_id)",
+    ]
 
 
 def quarantine_ddl(contract: StreamContract) -> list[str]:
