@@ -94,8 +94,11 @@ def run_dbt(
         command += ["--vars", json.dumps(dbt_vars)]
     if args and args[0] == "parse" and "--target-path" not in args:
         command += ["--target-path", str(MANIFEST.parent)]  # the manifest Cosmos reads
+    # dbt needs no other system's connection: keep their secrets (and their size: a
+    # connection extra can list thousands of mailboxes) out of its environment.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_")}
     env = {
-        **os.environ,
+        **inherited,
         **(profile_env(url) if connect else {"DO_NOT_TRACK": "1"}),
         "DBT_TARGET_PATH": str(work_dir() / "target"),
         "DBT_LOG_PATH": str(work_dir() / "logs"),

@@ -141,6 +141,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     from _pytest.nodeid import NodeId
 
+    # The two long serial runs first, the chain before the rest: the worker that takes
+    # the chain starts with it, at full priority (pytest_runtest_setup).
+    items.sort(key=lambda item: ("e2e" not in item.path.parts, "dbt" not in item.path.parts))
+
     for item in items:
         parts = item.path.parts
         if "dbt" in parts and "tests" in parts:
@@ -151,6 +155,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         if "@" not in item.nodeid:
             item._id = NodeId.parse(f"{item.nodeid}@{group}")
+
+
+_NICENESS = 10
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Under xdist, every test but the end-to-end chain runs at a lower CPU priority.
+
+    The chain is the suite's longest test and runs on one worker from the start; on
+    two cores the other workers would otherwise slow it down as much as it slows them,
+    and the suite would last as long as the starved chain. A worker lowers its own
+    priority (and its children's: dbt, Airflow) once, for good.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER") or "e2e" in item.path.parts:
+        return
+    if os.getpriority(os.PRIO_PROCESS, 0) < _NICENESS:
+        os.nice(_NICENESS - os.getpriority(os.PRIO_PROCESS, 0))
 
 
 @pytest.fixture
