@@ -17,8 +17,11 @@ PDF renders the same dict (:mod:`leadership.exports.hr_pdf`), so both carry one 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from leadership.exports import marts
@@ -26,6 +29,9 @@ from leadership.exports.hr_pdf import render_pdf
 from leadership.exports.outbox import Delivery, OutboxLocation
 
 SCHEMA = "leadership-summary/1"
+PARALLEL_FROM = 300  # fewer PDFs render faster than worker processes start
+MAX_PDF_WORKERS = 8
+PDF_CHUNK = 50
 STAGES = ["resident", "fellow", "early_career_attending"]
 DIMENSIONS = [
     "strategic_insight", "financial_acumen", "team_leadership", "governance_experience",
@@ -145,12 +151,25 @@ def json_bytes(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def render_pdfs(documents: list[dict[str, Any]]) -> list[bytes]:
+    """Every document's PDF, in order. Rendering is CPU work: an institution's thousands
+    of summaries are spread over every core (each PDF's bytes are the same either way)."""
+    workers = min(os.cpu_count() or 1, MAX_PDF_WORKERS)
+    if len(documents) < PARALLEL_FROM or workers < 2:
+        return [render_pdf(document) for document in documents]
+    # spawn: a clean interpreter per worker, safe inside Airflow's task processes too
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return list(pool.map(render_pdf, documents, chunksize=PDF_CHUNK))
+
+
 def hr_delivery(quarter: str, physician_ids: list[str] | None = None) -> Delivery:
     delivery = Delivery("hr-summaries", quarter)
-    for document in summaries(quarter, physician_ids):
+    documents = summaries(quarter, physician_ids)
+    for document, pdf in zip(documents, render_pdfs(documents), strict=True):
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", document["physician"]["physician_id"])
         delivery.add(f"{name}.json", json_bytes(document), 1)
-        delivery.add(f"{name}.pdf", render_pdf(document), 1)
+        delivery.add(f"{name}.pdf", pdf, 1)
     return delivery
 
 

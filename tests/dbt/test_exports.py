@@ -363,3 +363,18 @@ def save_png(pdf: Path, target: Path) -> None:
     artifacts.mkdir(parents=True, exist_ok=True)
     shutil.copy(target, artifacts / target.name)
     assert target.stat().st_size > 10_000
+
+
+def test_pdfs_rendered_on_every_core_are_the_same_bytes(exported, monkeypatch) -> None:
+    from leadership.exports import hr_summary
+
+    q = exported.quarter
+    monkeypatch.setenv("WAREHOUSE_URL", exported.wh.url)
+    documents = hr_summary.summaries(q)[:6]
+    monkeypatch.setattr(hr_summary, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(hr_summary, "PDF_CHUNK", 2)
+    monkeypatch.setattr(hr_summary.os, "cpu_count", lambda: 2)
+    rendered = hr_summary.render_pdfs(documents)
+    for document, pdf in zip(documents, rendered, strict=True):
+        name = document["physician"]["physician_id"]
+        assert pdf == exported.file(f"hr-summaries/{q}/{name}.pdf").read_bytes()
