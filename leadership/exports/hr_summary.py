@@ -17,17 +17,20 @@ PDF renders the same dict (:mod:`leadership.exports.hr_pdf`), so both carry one 
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import os
 import re
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from leadership.exports import marts
 from leadership.exports.hr_pdf import render_pdf
 from leadership.exports.outbox import Delivery, OutboxLocation
 
+log = logging.getLogger(__name__)
 SCHEMA = "leadership-summary/1"
 PARALLEL_FROM = 300  # fewer PDFs render faster than worker processes start
 MAX_PDF_WORKERS = 8
@@ -159,8 +162,12 @@ def render_pdfs(documents: list[dict[str, Any]]) -> list[bytes]:
         return [render_pdf(document) for document in documents]
     # spawn: a clean interpreter per worker, safe inside Airflow's task processes too
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return list(pool.map(render_pdf, documents, chunksize=PDF_CHUNK))
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(render_pdf, documents, chunksize=PDF_CHUNK))
+    except (OSError, BrokenProcessPool) as exc:  # e.g. an environment too large to exec
+        log.warning("PDF worker processes failed (%s); rendering in this process", exc)
+        return [render_pdf(document) for document in documents]
 
 
 def hr_delivery(quarter: str, physician_ids: list[str] | None = None) -> Delivery:
