@@ -204,8 +204,4 @@ def _columns(rows: list[dict[str, Any]]) -> dict[str, Sequence[Any]]:
 
 
 def _present(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float) and np.isnan(value):
-        return False
-    return value != ""
+    return _present_scalar(value) and not (isinstance(value, str) and value == "")

@@ -111,3 +111,23 @@ def test_long_values_are_shortened_in_reasons() -> None:
     batch = normalise(CONTRACT, [{"id": "a", "day": "9" * 5000}])
     (reason,) = batch.reasons[0]
     assert len(reason) < 120 and reason.endswith("is not a date (YYYY-MM-DD)")
+
+
+def test_json_scalars_and_rows_with_different_keys() -> None:
+    """API rows mix types and keys: numbers and booleans become text where the contract
+    wants text, missing markers (None, NaN, pandas NA) are missing, and a key only some
+    rows carry is kept for those rows."""
+    import pandas as pd
+
+    rows = [
+        {"id": 7, "n": 3.0, "ok": True, "note": pd.NA},
+        {"id": "\u00a0b\u00a0", "x": float("nan"), "doc": {"k": [1, 2]}, "note": "seen"},
+        {"id": None, "ok": "no", "n": "", "note": None},
+    ]
+    batch = normalise(CONTRACT, rows)
+    assert batch.frame["id"].tolist() == ["7", "b", None]
+    assert batch.frame["n"].tolist()[:1] == [3] and pd.isna(batch.frame["n"].iloc[2])
+    assert [bool(v) for v in batch.frame["ok"].iloc[[0, 2]]] == [True, False]
+    assert batch.frame["doc"].iloc[1] == {"k": [1, 2]}
+    assert batch.frame["_extra"].tolist() == [None, '{"note": "seen"}', None]
+    assert batch.extra_columns == ["note"] and batch.reasons == {}
