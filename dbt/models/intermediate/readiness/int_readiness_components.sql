@@ -14,6 +14,8 @@
     A component exists only when it has observations: no data is not a zero.
 #}
 
+{{ config(materialized='table') }}  {# read by several models and tests: computed once #}
+
 with
 
 residents as (
