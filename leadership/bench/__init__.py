@@ -71,13 +71,15 @@ def restore_warehouse(scratch: str, previous: str | None) -> None:
     warehouse.drop_database(scratch)
 
 
-def peak_memory_mib() -> tuple[float, float]:
-    """Peak resident memory of this process and of its largest child (dbt), in MiB."""
+def peak_memory_mib() -> float:
+    """Peak resident memory of this process, in MiB.
+
+    Not its children's: Linux starts a forked child's peak at its parent's resident
+    size, so ``RUSAGE_CHILDREN`` would only repeat this number.
+    """
     import resource
 
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, children
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def __getattr__(name: str) -> Any:
