@@ -54,19 +54,26 @@ def raw_ddl(contract: StreamContract) -> list[str]:
     return statements
 
 
+def _raw_index_columns(contract: StreamContract) -> dict[str, str]:
+    """Index name -> its columns: the version lookup by key, and rows by batch."""
+    key = ", ".join(_quote(k) for k in contract.primary_key)
+    return {
+        f"{contract.qualified_name}__key_idx": f"{key}, _as_of desc, _batch_id desc",
+        f"{contract.qualified_name}__batch_idx": "_batch_id",
+    }
+
+
 def raw_indexes(contract: StreamContract) -> list[str]:
     """The raw table's index names (schema-qualified)."""
-    return [f"raw.{contract.qualified_name}__key_idx", f"raw.{contract.qualified_name}__batch_idx"]
+    return [f"raw.{name}" for name in _raw_index_columns(contract)]
 
 
 def raw_index_ddl(contract: StreamContract) -> list[str]:
-    """The raw table's indexes: the version lookup by key, and rows by batch."""
+    """The statements that create the raw table's indexes."""
     table = raw_table(contract)
-    key = ", ".join(_quote(k) for k in contract.primary_key)
     return [
-        f"create index if not exists {contract.qualified_name}__key_idx "
-        f"on {table} ({key}, _as_of desc, _batch_id desc)",
-        f"create index if not exists {contract.qualified_name}__batch_idx on {table} (_batch_id)",
+        f"create index if not exists {name} on {table} ({columns})"
+        for name, columns in _raw_index_columns(contract).items()
     ]
 
 
