@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,7 +77,12 @@ def resolve_timezone(name: str | None) -> tzinfo | None:
     (``Eastern Standard Time``, as Outlook and Graph write them); None when unknown."""
     if not name or not str(name).strip():
         return None
-    name = str(name).strip().strip('"')
+    return _zone(str(name).strip().strip('"'))
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> tzinfo | None:
+    # cached: a Windows name is first looked for as a tz file on disk, every time otherwise
     if name.upper() in ("UTC", "Z", "GMT", "ETC/UTC"):
         return UTC
     try:
@@ -112,6 +118,13 @@ def weeks_ahead(today: date, horizon_weeks: int = DEFAULT_HORIZON_WEEKS) -> list
 
 def working_slots(week_start: date, tz: tzinfo) -> list[Busy]:
     """The week's one-hour working slots (Mon-Fri, 08-18 local), as UTC instants."""
+    return list(_working_slots(week_start, tz))
+
+
+@lru_cache(maxsize=4096)
+def _working_slots(week_start: date, tz: tzinfo) -> tuple[Busy, ...]:
+    # Every mentor in a zone shares the week's slots: computed once per (week, zone), not
+    # once per mentor (thousands of mailboxes share a handful of weeks and zones).
     slots = []
     for day_offset in range(WORKING_DAYS):
         day = week_start + timedelta(days=day_offset)
@@ -119,7 +132,7 @@ def working_slots(week_start: date, tz: tzinfo) -> list[Busy]:
             start = as_utc(datetime.combine(day, time(hour)), tz)
             end = as_utc(datetime.combine(day, time(hour)) + timedelta(hours=1), tz)
             slots.append(Busy(start, end))
-    return slots
+    return tuple(slots)
 
 
 def merge(intervals: Iterable[Busy]) -> list[Busy]:
@@ -146,17 +159,20 @@ def week_availability(week_start: date, tz: tzinfo, busy_time: Iterable[Busy]) -
     """Free slots and busy minutes of one working week in ``tz``."""
     if week_start.weekday() != 0:
         raise ValueError(f"week_start {week_start} is not a Monday")
-    slots = working_slots(week_start, tz)
+    slots = _working_slots(week_start, tz)
     week_begin, week_end = slots[0].start, slots[-1].end
     merged = [b for b in merge(busy_time) if b.end > week_begin and b.start < week_end]
     free = 0
     busy_seconds = 0.0
+    first = 0  # slots and merged busy time are both sorted: one sweep over the two
     for slot in slots:
-        overlap = sum(
-            (min(b.end, slot.end) - max(b.start, slot.start)).total_seconds()
-            for b in merged
-            if b.start < slot.end and b.end > slot.start
-        )
+        while first < len(merged) and merged[first].end <= slot.start:
+            first += 1
+        overlap = 0.0
+        for b in merged[first:]:
+            if b.start >= slot.end:
+                break
+            overlap += (min(b.end, slot.end) - max(b.start, slot.start)).total_seconds()
         busy_seconds += overlap
         free += overlap == 0
     return WeekAvailability(week_start, free, int(busy_seconds // 60), len(slots))

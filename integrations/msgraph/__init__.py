@@ -33,8 +33,9 @@ intervals by default) becomes busy intervals (digits 1, 2, 3; see
 ``integrations.common.calendar`` for why tentative counts), and the free slots are counted
 in the mailbox's working-hours zone (``extra.timezone`` when Graph gives none we know).
 ``busy_minutes`` is therefore exact to the interval. getSchedule has no delta: every sync
-asks for the whole window again (ceil(mailboxes / 20) calls per window of up to 5 weeks);
-the loader keeps only rows that changed.
+asks for the whole window again (ceil(mailboxes / 20) calls per window of up to 5 weeks,
+up to 4 in flight at once, Graph's concurrency limit per mailbox); the loader keeps only
+rows that changed.
 
 Connection ``msgraph_default``: ``login`` = client id, ``password`` = client secret, host =
 the Graph base URL (default ``https://graph.microsoft.com/v1.0``); extra ``tenant_id``,
@@ -42,7 +43,8 @@ the Graph base URL (default ``https://graph.microsoft.com/v1.0``); extra ``tenan
 ``https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token``), ``mailboxes``
 ({mentor_id: email}; else the platform passes its mentor directory), ``timezone`` (default
 ``UTC``), ``horizon_weeks`` (default 4), ``interval_minutes`` (default 15),
-``batch_size`` (default and at most 20), ``today`` (pin the current week: backfills, the
+``batch_size`` (default and at most 20), ``concurrent_calls`` (calls in flight, default
+and at most 4), ``today`` (pin the current week: backfills, the
 simulator), ``scope``.
 """
 

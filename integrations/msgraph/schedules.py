@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -13,6 +15,7 @@ SOURCE = "msgraph"
 # availabilityView digits: 0 free, 1 tentative, 2 busy, 3 oof, 4 working elsewhere
 BUSY_DIGITS = frozenset("123")
 FREE_DIGITS = frozenset("04")
+_NOT_FREE_RUN = re.compile("[^" + "".join(sorted(FREE_DIGITS)) + "]+")
 KNOWN_FIELDS = {"scheduleId", "availabilityView", "scheduleItems", "workingHours", "error"}
 
 
@@ -23,16 +26,10 @@ def view_to_busy(view: str, start: datetime, interval_minutes: int) -> list[Busy
     one held back (and the caller notes it).
     """
     step = timedelta(minutes=interval_minutes)
-    out: list[Busy] = []
-    for i, digit in enumerate(view):
-        if digit in FREE_DIGITS:
-            continue
-        begin = start + i * step
-        if out and out[-1].end == begin:
-            out[-1] = Busy(out[-1].start, begin + step)
-        else:
-            out.append(Busy(begin, begin + step))
-    return out
+    return [
+        Busy(start + run.start() * step, start + run.end() * step)
+        for run in _NOT_FREE_RUN.finditer(view)
+    ]
 
 
 @dataclass

@@ -220,7 +220,7 @@ class MsGraphServer(SimServer):
         step = timedelta(minutes=interval)
         n = int((end - start) / step)
         ranks = [0] * n
-        statuses = ["free"] * n
+        view = bytearray(DIGIT["free"].encode()) * n
         items = []
         window = (
             start.astimezone(ZONE).replace(tzinfo=None) - timedelta(days=1),
@@ -247,12 +247,13 @@ class MsGraphServer(SimServer):
             )
             first = max(0, int((s - start) / step))
             last = min(n, -(-int((e - start).total_seconds()) // int(step.total_seconds())))
+            rank, digit = RANK[status], ord(DIGIT[status])
             for i in range(first, last):
-                if RANK[status] > ranks[i]:
-                    ranks[i], statuses[i] = RANK[status], status
+                if rank > ranks[i]:
+                    ranks[i], view[i] = rank, digit
         entry: dict[str, Any] = {
             "scheduleId": email,
-            "availabilityView": "".join(DIGIT[s] for s in statuses),
+            "availabilityView": view.decode(),
             "scheduleItems": sorted(items, key=lambda i: i["start"]["dateTime"]),
             "workingHours": {
                 "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
@@ -289,6 +290,7 @@ class MsGraphServer(SimServer):
 def _dtz(moment: datetime, view_zone: tuple[str, Any]) -> dict[str, str]:
     name, zone = view_zone
     return {
-        "dateTime": moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S.0000000"),
+        "dateTime": moment.astimezone(zone).replace(tzinfo=None).isoformat("T", "seconds")
+        + ".0000000",
         "timeZone": name,
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -92,6 +94,42 @@ def test_smaller_batches_mean_more_calls(tiny_simulator, tiny_program, warehouse
     calls = schedule_calls(tiny_simulator.servers["msgraph"])
     assert len(calls) == math.ceil(len(tiny_program.mentors) / 7)
     assert all(len(c.json["schedules"]) <= 7 for c in calls)
+
+
+def test_calls_run_up_to_four_at_once_and_land_the_same_rows_as_one_at_a_time(
+    tiny_simulator, tiny_program, warehouse_url, sql, monkeypatch
+):
+    server = tiny_simulator.servers["msgraph"]
+    answer = server._get_schedule
+    in_flight = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def counted(request, user):
+        with lock:
+            in_flight["now"] += 1
+            in_flight["most"] = max(in_flight["most"], in_flight["now"])
+        try:
+            time.sleep(0.05)  # long enough for the client's other calls to arrive
+            return answer(request, user)
+        finally:
+            with lock:
+                in_flight["now"] -= 1
+
+    monkeypatch.setattr(server, "_get_schedule", counted)
+    set_connection(tiny_simulator, monkeypatch, batch_size=2, concurrent_calls=1)
+    sync("msgraph")
+    one_at_a_time = landed(sql)
+    assert in_flight["most"] == 1
+
+    sql("truncate raw.calendar__free_slots")
+    set_connection(tiny_simulator, monkeypatch, batch_size=2)
+    sync("msgraph")
+    assert in_flight["most"] == 4  # Graph's limit per mailbox, never more
+    assert landed(sql) == one_at_a_time
+
+    set_connection(tiny_simulator, monkeypatch, concurrent_calls=5)
+    with pytest.raises(ExtractError, match="concurrent_calls must be 1 to 4"):
+        sync("msgraph")
 
 
 def test_every_sync_reads_the_window_again_and_only_changes_land(
