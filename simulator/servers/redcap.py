@@ -188,10 +188,12 @@ class RedcapServer(SimServer):
             out.setdefault(sub.record_id, []).append(sub)
         return dict(sorted(out.items()))
 
-    def _snapshot(self) -> dict[str, tuple[datetime, Any]]:
+    def _snapshot(
+        self, by_record: dict[str, list[Submission]] | None = None
+    ) -> dict[str, tuple[datetime, Any]]:
         return {
             rid: (max(s.submitted_at for s in subs), [(s.stream, s.fields) for s in subs])
-            for rid, subs in self._by_record().items()
+            for rid, subs in (self._by_record() if by_record is None else by_record).items()
         }
 
     def _fields(self, form: str) -> list[str]:
@@ -366,7 +368,8 @@ class RedcapServer(SimServer):
     def _read(self, *, refresh: bool) -> tuple[dict[str, list[Submission]], dict[str, datetime]]:
         """The records and their last-modified times, re-read from the program on ``refresh``."""
         if refresh or self._view is None:
-            self._view = (self._by_record(), self.clock.modified())
+            by_record = self._by_record()
+            self._view = (by_record, self.clock.modified(self._snapshot(by_record)))
         return self._view
 
     def _base_row(

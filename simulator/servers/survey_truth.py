@@ -76,11 +76,16 @@ class ChangeClock:
             key: (fingerprint(content), first) for key, (first, content) in snapshot().items()
         }
 
-    def modified(self) -> dict[Any, datetime]:
-        """Every key's last change, after noticing edits made since the last call."""
+    def modified(
+        self, current: dict[Any, tuple[datetime, Any]] | None = None
+    ) -> dict[Any, datetime]:
+        """Every key's last change, after noticing edits made since the last call.
+
+        ``current`` is a snapshot the caller has just taken (else the clock takes one).
+        """
         now = datetime.now(UTC).replace(microsecond=0)
         with self._lock:
-            current = self._snapshot()
+            current = self._snapshot() if current is None else current
             for key, (_, content) in current.items():
                 digest = fingerprint(content)
                 seen = self._seen.get(key)
