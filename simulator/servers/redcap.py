@@ -16,10 +16,12 @@ enabled as a survey (``confidence_survey``, ``mentorship_satisfaction``,
   ``dateRangeBegin`` / ``dateRangeEnd`` (``YYYY-MM-DD HH:MM:SS``, server time: records
   created or modified in the range).
 - Server time is America/Chicago, like many US academic REDCap servers.
-- The server reads the program afresh (noticing edits made in place) when a request
-  exports without ``records[]`` (a sync's record-id listing, which comes first); the
-  record batches that follow are served from that reading, so a sync over thousands of
-  records costs one pass over the program, not one per batch.
+- The server reads the program afresh (noticing edits made in place) for the data
+  dictionary request a sync starts with, and for a request that exports without
+  ``records[]`` (a record-id listing) unless a dictionary request read it less than
+  ``SESSION_SECONDS`` ago; the record batches that follow are served from that reading,
+  so a sync over thousands of records and six instruments costs one pass over the
+  program, not one per instrument or batch.
 - Exporting repeating instruments also returns each record's base row (blank
   ``redcap_repeat_instrument``); a few records carry a confidence survey still in
   progress (``confidence_survey_complete`` = 0, timestamp ``[not completed]``).
@@ -32,6 +34,7 @@ enabled as a survey (``confidence_survey``, ``mentorship_satisfaction``,
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +46,7 @@ from simulator.servers.survey_truth import ChangeClock, Submission, submissions
 SERVER_TZ = ZoneInfo("America/Chicago")
 REDCAP_TIME = "%Y-%m-%d %H:%M:%S"
 NO_PERMISSION = "You do not have permissions to use the API"
+SESSION_SECONDS = 60.0  # a sync's listings follow its dictionary request within this
 
 LIKERT = (
     "1, Strongly disagree | 2, Disagree | 3, Neither agree nor disagree | 4, Agree"
@@ -171,6 +175,7 @@ class RedcapServer(SimServer):
         self.token = token
         self.clock = ChangeClock(self._snapshot)
         self._view: tuple[dict[str, list[Submission]], dict[str, datetime]] | None = None
+        self._session_started = -SESSION_SECONDS
 
     def connection(self) -> dict[str, Any]:
         return {
@@ -267,6 +272,8 @@ class RedcapServer(SimServer):
         if request.arg("format", "xml") != "json":
             return Response.json({"error": "This simulator only exports format=json"}, 400)
         if content == "metadata":
+            self._read(refresh=True)
+            self._session_started = time.monotonic()
             return Response.json(self._metadata())
         if content == "record" and request.arg("action", "export") == "export":
             return self._export(request)
@@ -345,7 +352,8 @@ class RedcapServer(SimServer):
         if not forms and not fields:
             forms = list(FIELDS)
         survey_fields = request.arg("exportSurveyFields", "false") == "true"
-        by_record, modified = self._read(refresh=not records)
+        in_session = time.monotonic() - self._session_started < SESSION_SECONDS
+        by_record, modified = self._read(refresh=not records and not in_session)
         wanted = (
             [(r, by_record[r]) for r in sorted(set(records)) if r in by_record]
             if records
