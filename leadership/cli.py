@@ -238,7 +238,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     elif args.what == "load":
         _say(bench.bench_load(args.rows, runs=args.runs, say=_progress))
     elif args.what == "pipeline":
-        _say(bench.bench_pipeline(args.scale, say=_progress))
+        _say(bench.bench_pipeline(args.scale, runs=args.runs, say=_progress))
     return 0
 
 

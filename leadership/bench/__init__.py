@@ -7,7 +7,8 @@
   Great Expectations suite.
 - ``bench load``: the publish path, and the full path with validation, vs psql
   ``\\copy`` and pandas ``to_sql`` on the same rows.
-- ``bench pipeline``: the quarterly cycle, phase by phase, and a daily 1% refresh.
+- ``bench pipeline``: the quarterly cycle, phase by phase, and a daily 1% refresh; peak
+  memory of the bench's process and of its largest child (dbt).
 
 Results are printed as Markdown for docs/benchmarks.md, with the machine they ran on.
 This package and the demo are the only parts of ``leadership`` that import ``simulator``.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -80,6 +82,66 @@ def peak_memory_mib() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class ChildPeaks:
+    """The largest peak resident memory among this process's descendants (dbt, PDF workers).
+
+    Sampled from ``/proc`` while the block runs: each process's ``VmHWM`` is its own peak
+    since its ``exec`` (unlike ``RUSAGE_CHILDREN``, see :func:`peak_memory_mib`), read
+    every ``interval`` seconds, so a child that lives less than that may be missed.
+    """
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.largest_mib = 0.0
+        self.largest_name = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="child-peaks", daemon=True)
+
+    def __enter__(self) -> ChildPeaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            for _pid, name, kib in _descendants(os.getpid()):
+                if kib / 1024 > self.largest_mib:
+                    self.largest_mib, self.largest_name = kib / 1024, _short_command(name)
+
+
+def _descendants(root: int) -> list[tuple[int, str, int]]:
+    """(pid, command, VmHWM in KiB) of every live descendant of ``root`` (Linux only)."""
+    parents: dict[int, int] = {}
+    status: dict[int, tuple[str, int]] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                command = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields.get("PPid", "0").strip() or 0)
+        peak = fields.get("VmHWM", "0 kB").split()[0]
+        status[int(entry)] = (command, int(peak) if peak.isdigit() else 0)
+    found, frontier = [], {root}
+    while frontier:
+        children = {pid for pid, parent in parents.items() if parent in frontier}
+        found += [(pid, *status[pid]) for pid in children]
+        frontier = children
+    return found
+
+
+def _short_command(command: str) -> str:
+    words = command.split()
+    return " ".join(os.path.basename(w) for w in words[:3])
 
 
 def __getattr__(name: str) -> Any:
