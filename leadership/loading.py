@@ -14,7 +14,8 @@ and leaves raw as it was. dbt staging picks the latest version per key.
 
 Speed: rows are serialised column by column (each distinct date or timestamp
 formatted once; joining, quoting and the CSV written by Arrow in C++, only the md5
-per row in Python) and sent as one CSV COPY; a stream's first load, when raw holds
+per row in Python) and sent as one CSV COPY in chunks, a writer thread sending one while
+the next is formatted; a stream's first load, when raw holds
 none of its rows, goes straight into the raw table (its indexes built after the
 COPY), and later loads through a temporary table that keeps only changed versions
 (docs/benchmarks.md, ``leadership bench load``).
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from psycopg.copy import QueuedLibpqWriter
 from pyarrow import csv as pa_csv
 
 from integrations.common.schema import Extract, StreamContract
@@ -42,6 +44,8 @@ from leadership.validation import Validation
 from leadership.warehouse import raw_cursor, transaction
 
 log = logging.getLogger(__name__)
+
+COPY_CHUNK_ROWS = 50_000
 
 
 @dataclass
@@ -246,46 +250,38 @@ def _copy_accepted(
     names = [*contract.column_names, "_extra"]
     types = {c.name: c.type for c in contract.columns}
     frame = batch.frame.loc[accepted, names]
-    text = [
-        pa.array(_canonical_text(frame[name], types.get(name, "string")), type=pa.string())
-        for name in names
-    ]
-    canonical = pc.binary_join_element_wise(*[pc.fill_null(t, "\\N") for t in text], "\x1f")
-    hashes = [hashlib.md5(row.encode()).hexdigest() for row in canonical.to_pylist()]
-    text.append(pa.array(hashes, type=pa.string()))
-    names.append("_record_hash")
-    hashed = list(names)
+    hashed = [*names, "_record_hash"]
+    names = list(hashed)
     table = raw_table(contract)
     # A stream's first load has nothing to compare with: straight into raw.
     first_load = conn.exec_driver_sql(f"select not exists (select from {table})").scalar_one()
     meta = {"_batch_id": batch_id, "_extracted_at": extracted_at, "_as_of": as_of}
     meta["_source_system"] = source
+    constants: list[str] = []
     if first_load:
         target = table
         # Building the indexes once after the load beats maintaining them row by row.
         for index in raw_indexes(contract):
             conn.exec_driver_sql(f"drop index if exists {index}")
-        for column, value in meta.items():
-            names.append(column)
-            stamp = value.isoformat() if isinstance(value, datetime) else str(value)
-            text.append(pa.repeat(pa.scalar(stamp, pa.string()), len(accepted)))
+        names += list(meta)
+        constants = [v.isoformat() if isinstance(v, datetime) else str(v) for v in meta.values()]
     else:
         target = f"_incoming_{contract.qualified_name}"
         conn.exec_driver_sql(
             f"create temp table {target} on commit drop as"
             f" select {', '.join(_q(n) for n in names)} from {table} with no data"
         )
-    # Arrow writes a missing value as an empty unquoted field, which COPY reads as NULL,
-    # and quotes every text value; normalising already made every blank value missing.
-    payload = pa.BufferOutputStream()
-    pa_csv.write_csv(
-        pa.Table.from_arrays(text, names=[f"c{i}" for i in range(len(text))]),
-        payload,
-        pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"),
-    )
     column_list = ", ".join(_q(n) for n in names)
-    with raw_cursor(conn).copy(f"copy {target} ({column_list}) from stdin (format csv)") as copy:
-        copy.write(payload.getvalue().to_pybytes())
+    cursor = raw_cursor(conn)
+    # Chunk by chunk, handed to a writer thread: PostgreSQL reads one chunk while the
+    # next is formatted and hashed, instead of waiting for the whole payload.
+    with cursor.copy(
+        f"copy {target} ({column_list}) from stdin (format csv)",
+        writer=QueuedLibpqWriter(cursor),
+    ) as copy:
+        for start in range(0, len(frame), COPY_CHUNK_ROWS):
+            chunk = frame.iloc[start : start + COPY_CHUNK_ROWS]
+            copy.write(_csv_payload(chunk, types, constants))
     if first_load:
         for statement in raw_index_ddl(contract):
             conn.exec_driver_sql(statement)
@@ -303,6 +299,27 @@ def _copy_accepted(
         meta,
     ).rowcount
     return int(inserted)
+
+
+def _csv_payload(frame: pd.DataFrame, types: dict[str, str], constants: list[str]) -> bytes:
+    """CSV for COPY: the frame's columns as canonical text, their record hash, ``constants``."""
+    text = [
+        pa.array(_canonical_text(frame[name], types.get(name, "string")), type=pa.string())
+        for name in frame.columns
+    ]
+    canonical = pc.binary_join_element_wise(*[pc.fill_null(t, "\\N") for t in text], "\x1f")
+    hashes = [hashlib.md5(row.encode()).hexdigest() for row in canonical.to_pylist()]
+    text.append(pa.array(hashes, type=pa.string()))
+    text += [pa.repeat(pa.scalar(value, pa.string()), len(frame)) for value in constants]
+    # Arrow writes a missing value as an empty unquoted field, which COPY reads as NULL,
+    # and quotes every text value; normalising already made every blank value missing.
+    payload = pa.BufferOutputStream()
+    pa_csv.write_csv(
+        pa.Table.from_arrays(text, names=[f"c{i}" for i in range(len(text))]),
+        payload,
+        pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"),
+    )
+    return payload.getvalue().to_pybytes()
 
 
 def _storable(value: Any) -> Any:
