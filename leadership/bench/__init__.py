@@ -115,27 +115,35 @@ class ChildPeaks:
 
 
 def _descendants(root: int) -> list[tuple[int, str, int]]:
-    """(pid, command, VmHWM in KiB) of every live descendant of ``root`` (Linux only)."""
-    parents: dict[int, int] = {}
-    status: dict[int, tuple[str, int]] = {}
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit():
-            continue
+    """(pid, command, VmHWM in KiB) of every live descendant of ``root`` (Linux only).
+
+    Walks ``/proc/<pid>/task/<tid>/children`` down from ``root``: a few files per sample,
+    not a scan of every process on the machine.
+    """
+    found: list[tuple[int, str, int]] = []
+    frontier = [root]
+    while frontier:
+        pid = frontier.pop()
         try:
-            with open(f"/proc/{entry}/status") as fh:
-                fields = dict(line.split(":", 1) for line in fh if ":" in line)
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                command = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
             continue
-        parents[int(entry)] = int(fields.get("PPid", "0").strip() or 0)
-        peak = fields.get("VmHWM", "0 kB").split()[0]
-        status[int(entry)] = (command, int(peak) if peak.isdigit() else 0)
-    found, frontier = [], {root}
-    while frontier:
-        children = {pid for pid, parent in parents.items() if parent in frontier}
-        found += [(pid, *status[pid]) for pid in children]
-        frontier = children
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    children = [int(c) for c in fh.read().split()]
+            except (OSError, ValueError):
+                continue
+            for child in children:
+                frontier.append(child)
+                try:
+                    with open(f"/proc/{child}/status") as fh:
+                        peak = next((ln.split()[1] for ln in fh if ln.startswith("VmHWM:")), "0")
+                    with open(f"/proc/{child}/cmdline", "rb") as fh:
+                        command = fh.read().replace(b"\0", b" ").decode(errors="replace")
+                except (OSError, IndexError):
+                    continue
+                found.append((child, command.strip(), int(peak) if peak.isdigit() else 0))
     return found
 
 
