@@ -96,6 +96,7 @@ class ChildPeaks:
         self.interval = interval
         self.largest_mib = 0.0
         self.largest_name = ""
+        self._ignored: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="child-peaks", daemon=True)
 
@@ -107,14 +108,24 @@ class ChildPeaks:
         self._stop.set()
         self._thread.join()
 
+    def ignore(self, pid: int | None) -> None:
+        """Leave a child out (and its descendants): one that is not the platform's."""
+        if pid is not None:
+            self._ignored.add(pid)
+
     def _watch(self) -> None:
+        with open("/proc/self/cmdline", "rb") as fh:
+            own = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
         while not self._stop.wait(self.interval):
-            for _pid, name, kib in _descendants(os.getpid()):
-                if kib / 1024 > self.largest_mib:
+            for _pid, name, kib in _descendants(os.getpid(), self._ignored):
+                # a fork that never ran another program reports this process's peak
+                if name != own and kib / 1024 > self.largest_mib:
                     self.largest_mib, self.largest_name = kib / 1024, _short_command(name)
 
 
-def _descendants(root: int) -> list[tuple[int, str, int]]:
+def _descendants(
+    root: int, ignored: set[int] | frozenset[int] = frozenset()
+) -> list[tuple[int, str, int]]:
     """(pid, command, VmHWM in KiB) of every live descendant of ``root`` (Linux only).
 
     Walks ``/proc/<pid>/task/<tid>/children`` down from ``root``: a few files per sample,
@@ -135,6 +146,8 @@ def _descendants(root: int) -> list[tuple[int, str, int]]:
             except (OSError, ValueError):
                 continue
             for child in children:
+                if child in ignored:
+                    continue
                 frontier.append(child)
                 try:
                     with open(f"/proc/{child}/status") as fh:
