@@ -114,8 +114,11 @@ class ChildPeaks:
             self._ignored.add(pid)
 
     def _watch(self) -> None:
-        with open("/proc/self/cmdline", "rb") as fh:
-            own = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        try:
+            with open("/proc/self/cmdline", "rb") as fh:
+                own = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            return  # no /proc (not Linux): children are not measured
         while not self._stop.wait(self.interval):
             for _pid, name, kib in _descendants(os.getpid(), self._ignored):
                 # a fork that never ran another program reports this process's peak
