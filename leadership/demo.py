@@ -124,7 +124,12 @@ def _through_airflow(
     from leadership import dbt, local_airflow
 
     say(f"[{next(step)}/{steps}] Airflow (local metadata, DAGs from dags/)")
-    env = local_airflow.airflow_env({"WAREHOUSE_URL": url, **simulator.connection_env()})
+    # Graph's connection names no mailboxes: the calendar sync reads the mentors from the
+    # marts, as in production, so it runs after the first build. (Listed in the
+    # connection, an institution's thousands of mailboxes would make the environment
+    # variable too long for any task process to start with.)
+    connections = simulator.connection_env(msgraph={"mailboxes": None})
+    env = local_airflow.airflow_env({"WAREHOUSE_URL": url, **connections})
     local_airflow.ensure_metadata(env, say)
     dbt.parse()
     local_airflow.reserialize(env)
@@ -137,9 +142,9 @@ def _through_airflow(
     chain: list[local_airflow.ChainStep] = [
         ("hr_sync", {"path": str(hr_folder), "full_refresh": True}),
         ("canvas_sync", {"full_refresh": True}),
-        ("msgraph_sync", {"full_refresh": True}),
         ("redcap_sync", {"full_refresh": True}),
         ("warehouse_build", {"as_of_date": as_of}),
+        ("msgraph_sync", {"full_refresh": True}),
         *[
             (dag_id, None, local_airflow.quarter_logical_date(reviewed))
             for reviewed in (_previous_quarter(quarter), quarter)
