@@ -6,9 +6,11 @@ import logging
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
@@ -274,14 +276,25 @@ class MsGraphCalendar:
         Graph has no delta for free/busy, so every sync asks for every mailbox again: a few
         calls in flight at once keep network latency from adding up call after call.
         """
+
+        def fetch(call: tuple[Window, list[str]]) -> list[Any]:
+            window, emails = call
+            return self.client.get_schedule(
+                emails, window.start, window.end, window.interval_minutes
+            )
+
+        waiting = iter(calls)
+        pending: deque[Future[list[Any]]] = deque()
         pool = ThreadPoolExecutor(self.concurrent_calls, thread_name_prefix="msgraph")
         try:
-            yield from pool.map(
-                lambda call: self.client.get_schedule(
-                    call[1], call[0].start, call[0].end, call[0].interval_minutes
-                ),
-                calls,
-            )
+            # at most two answers per thread wait to be read: bounded memory
+            for call in islice(waiting, 2 * self.concurrent_calls):
+                pending.append(pool.submit(fetch, call))
+            while pending:
+                answer = pending.popleft().result()
+                for call in islice(waiting, 1):
+                    pending.append(pool.submit(fetch, call))
+                yield answer
         finally:
             # a failed call ends the sync: the calls not started yet are not sent
             pool.shutdown(wait=True, cancel_futures=True)
