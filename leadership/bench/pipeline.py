@@ -104,11 +104,17 @@ class VendorProcess:
     cores (the measurements include the vendors' work) but runs beside the platform.
     """
 
-    def __init__(self, program: Any, sources: list[str], watcher: ChildPeaks) -> None:
+    def __init__(
+        self,
+        program: Any,
+        sources: list[str],
+        watcher: ChildPeaks,
+        extra: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         context = multiprocessing.get_context("fork")  # the child shares the program
         self._pipe, child_end = context.Pipe()
         self._process = context.Process(
-            target=_serve_vendors, args=(program, sources, child_end), daemon=True
+            target=_serve_vendors, args=(program, sources, extra or {}, child_end), daemon=True
         )
         self._process.start()
         watcher.ignore(self._process.pid)  # the vendors' memory is not the platform's
@@ -124,11 +130,13 @@ class VendorProcess:
             self._process.kill()
 
 
-def _serve_vendors(program: Any, sources: list[str], pipe: Any) -> None:
+def _serve_vendors(
+    program: Any, sources: list[str], extra: dict[str, dict[str, Any]], pipe: Any
+) -> None:
     from simulator.servers import start_simulator
 
     simulator = start_simulator(program, sources)
-    pipe.send(simulator.connection_env(msgraph={"mailboxes": None}))
+    pipe.send(simulator.connection_env(**{"msgraph": {"mailboxes": None}, **extra}))
     pipe.recv()
     simulator.stop()
 
@@ -173,7 +181,11 @@ def _one_cycle(scale: str, say: Say, watcher: ChildPeaks) -> Cycle:
             day = inst.as_of
             hr = write_feed_drop(program, "hr", Path(tmp) / "hr")
             apis = ("canvas", "msgraph", "redcap")
-            simulator = VendorProcess(program, list(apis), watcher)
+            # At network scale the simulated REDCap re-reads 6.3 million survey rows for a
+            # sync's first request (about 30 s, a simulator's cost: a real REDCap answers
+            # from its database), longer than the connector's default read timeout.
+            slow = {"redcap": {"timeout": 300}} if scale == "network" else {}
+            simulator = VendorProcess(program, list(apis), watcher, slow)
             # The mentors' mailboxes go to the Graph sync directly (before the first build
             # there is no directory in the marts): thousands of them in an environment
             # variable would be too large for any child process to start with.
