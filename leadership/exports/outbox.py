@@ -96,14 +96,20 @@ class Delivery:
     output: str  # e.g. accreditation
     period: str  # e.g. 2026Q3, or 2026 for an annual bundle
     files: list[OutFile] = field(default_factory=list)
+    # the names added so far: a set, since a network's HR summaries are 465,000 files
+    _names: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._names = {f.name for f in self.files}
 
     @property
     def folder(self) -> str:
         return f"{self.output}/{self.period}"
 
     def add(self, name: str, data: bytes, rows: int | None) -> None:
-        if any(f.name == name for f in self.files):
+        if name in self._names:
             raise ValueError(f"{self.folder}/{name} is added twice")
+        self._names.add(name)
         self.files.append(OutFile(name, data, rows))
 
     def manifest(self) -> dict[str, Any]:
