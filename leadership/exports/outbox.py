@@ -96,7 +96,7 @@ class Delivery:
     output: str  # e.g. accreditation
     period: str  # e.g. 2026Q3, or 2026 for an annual bundle
     files: list[OutFile] = field(default_factory=list)
-    # the names added so far: a set, since a network's HR summaries are 465,000 files
+    # the names added so far: a set, since a network's HR summaries are 295,000 files
     _names: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
