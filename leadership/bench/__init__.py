@@ -96,7 +96,6 @@ class ChildPeaks:
         self.interval = interval
         self.largest_mib = 0.0
         self.largest_name = ""
-        self._ignored: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="child-peaks", daemon=True)
 
@@ -108,27 +107,27 @@ class ChildPeaks:
         self._stop.set()
         self._thread.join()
 
-    def ignore(self, pid: int | None) -> None:
-        """Leave a child out (and its descendants): one that is not the platform's."""
-        if pid is not None:
-            self._ignored.add(pid)
-
     def _watch(self) -> None:
-        try:
-            with open("/proc/self/cmdline", "rb") as fh:
-                own = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:
+        own = _cmdline("self")
+        if own is None:
             return  # no /proc (not Linux): children are not measured
         while not self._stop.wait(self.interval):
-            for _pid, name, kib in _descendants(os.getpid(), self._ignored):
-                # a fork that never ran another program reports this process's peak
+            for _pid, name, kib in _descendants(os.getpid()):
+                # a fork that never ran another program (the simulated vendors' process)
+                # reports this process's peak, not one of its own
                 if name != own and kib / 1024 > self.largest_mib:
                     self.largest_mib, self.largest_name = kib / 1024, _short_command(name)
 
 
-def _descendants(
-    root: int, ignored: set[int] | frozenset[int] = frozenset()
-) -> list[tuple[int, str, int]]:
+def _cmdline(pid: int | str) -> str | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return None
+
+
+def _descendants(root: int) -> list[tuple[int, str, int]]:
     """(pid, command, VmHWM in KiB) of every live descendant of ``root`` (Linux only).
 
     Walks ``/proc/<pid>/task/<tid>/children`` down from ``root``: a few files per sample,
@@ -149,17 +148,15 @@ def _descendants(
             except (OSError, ValueError):
                 continue
             for child in children:
-                if child in ignored:
-                    continue
                 frontier.append(child)
                 try:
                     with open(f"/proc/{child}/status") as fh:
                         peak = next((ln.split()[1] for ln in fh if ln.startswith("VmHWM:")), "0")
-                    with open(f"/proc/{child}/cmdline", "rb") as fh:
-                        command = fh.read().replace(b"\0", b" ").decode(errors="replace")
                 except (OSError, IndexError):
                     continue
-                found.append((child, command.strip(), int(peak) if peak.isdigit() else 0))
+                command = _cmdline(child)
+                if command is not None:
+                    found.append((child, command, int(peak) if peak.isdigit() else 0))
     return found
 
 

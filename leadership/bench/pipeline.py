@@ -55,7 +55,7 @@ def bench_pipeline(scale: str = "institution", runs: int = 1, say: Say = print) 
         for run in range(1, runs + 1):
             if runs > 1:
                 say(f"run {run}/{runs}")
-            cycles.append(_one_cycle(scale, say, watcher))
+            cycles.append(_one_cycle(scale, say))
     people = cycles[0].people
     phases = _medians([c.phases for c in cycles])
     refresh = _medians([c.refresh for c in cycles])
@@ -108,7 +108,6 @@ class VendorProcess:
         self,
         program: Any,
         sources: list[str],
-        watcher: ChildPeaks,
         extra: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         context = multiprocessing.get_context("fork")  # the child shares the program
@@ -117,7 +116,6 @@ class VendorProcess:
             target=_serve_vendors, args=(program, sources, extra or {}, child_end), daemon=True
         )
         self._process.start()
-        watcher.ignore(self._process.pid)  # the vendors' memory is not the platform's
         if not self._pipe.poll(60):
             self._process.kill()
             raise RuntimeError("the simulator process did not start its servers within 60 s")
@@ -141,7 +139,7 @@ def _serve_vendors(
     simulator.stop()
 
 
-def _one_cycle(scale: str, say: Say, watcher: ChildPeaks) -> Cycle:
+def _one_cycle(scale: str, say: Say) -> Cycle:
     import gc
     import tempfile
     from datetime import timedelta
@@ -185,7 +183,7 @@ def _one_cycle(scale: str, say: Say, watcher: ChildPeaks) -> Cycle:
             # sync's first request (about 30 s, a simulator's cost: a real REDCap answers
             # from its database), longer than the connector's default read timeout.
             slow = {"redcap": {"timeout": 300}} if scale == "network" else {}
-            simulator = VendorProcess(program, list(apis), watcher, slow)
+            simulator = VendorProcess(program, list(apis), slow)
             # The mentors' mailboxes go to the Graph sync directly (before the first build
             # there is no directory in the marts): thousands of them in an environment
             # variable would be too large for any child process to start with.
