@@ -15,10 +15,10 @@ and leaves raw as it was. dbt staging picks the latest version per key.
 Speed: rows are serialised column by column (each distinct date or timestamp
 formatted once; joining, quoting and the CSV written by Arrow in C++, only the md5
 per row in Python) and sent as one CSV COPY in chunks, a writer thread sending one while
-the next is formatted; a stream's first load, when raw holds
-none of its rows, goes straight into the raw table (its indexes built after the
-COPY), and later loads through a temporary table that keeps only changed versions
-(docs/benchmarks.md, ``leadership bench load``).
+the next is formatted; a stream's first load, when raw holds none of its rows, goes
+straight into the raw table (its indexes built after the COPY), and later loads
+through a temporary table that keeps only changed versions (docs/benchmarks.md,
+``leadership bench load``).
 """
 
 from __future__ import annotations
