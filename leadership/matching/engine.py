@@ -7,9 +7,12 @@ The assignment is solved exactly on the slot-expanded matrix (each mentor repeat
   the optimum first maximises the number of residents matched, then the total score;
 - ineligible pairs are forbidden; "unmatched" columns (worth 0) exist only when not
   every resident can be matched (checked first with a maximum bipartite matching);
-- a mentor's slots are interchangeable, so within a group of mentors identical for
+- a mentor's slots are interchangeable, so within a class of mentors identical for
   every resident (same eligibility key and expertise), only the best-scoring slots
   that could ever be used are kept: a pruning that cannot change the optimum;
+- a component too large for a dense matrix (network scale: 100,000 residents, all
+  of them eligible for every attending) is solved on classes of interchangeable
+  residents and mentors as a transportation problem (HiGHS), with the same optimum;
 - scores are rounded to 1e-9 before solving, so float noise never decides, and rows
   and columns are ordered by id, so ties fall the same way whatever the input order.
 
@@ -23,14 +26,20 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix
+from scipy.optimize import OptimizeResult, linear_sum_assignment, linprog
+from scipy.sparse import coo_matrix, csr_array, csr_matrix, vstack
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
 from leadership.matching.model import Assignment, Mentor, Resident, Settings, TierResult
 from leadership.matching.scoring import TierScores, score_tier
 
 SCORE_DECIMALS = 9
+# Above this many resident x slot cells (400 MB of float64) a component is
+# solved on classes (``_solve_on_classes``) instead of as one dense matrix.
+DENSE_CELLS = 50_000_000
+# HiGHS's optimality tolerances are absolute (1e-7): scores are scaled up so that
+# they resolve score differences far below the 1e-9 rounding.
+OBJECTIVE_SCALE = 1e6
 
 
 def match(
@@ -79,11 +88,10 @@ def match_tier(
     kept_rows = _keep_current_pairs(
         scores, residents, mentors, capacity, keep or {}, tier, settings, assignments
     )
-    open_rows = [
-        i for i in range(len(residents)) if i not in kept_rows and scores.eligible[i].any()
-    ]
+    has_candidate = scores.class_eligible.any(axis=1)[scores.resident_class]
+    open_rows = [i for i in range(len(residents)) if i not in kept_rows and has_candidate[i]]
     chosen: dict[int, int] = {}
-    for rows, cols in _components(scores.eligible, open_rows, capacity):
+    for rows, cols in _components(scores, open_rows, capacity):
         chosen.update(_solve(scores, rows, cols, capacity))
     for row, col in chosen.items():
         assignments[row] = _assignment(scores, residents, mentors, row, col, tier, settings)
@@ -98,7 +106,7 @@ def match_tier(
     result = TierResult(tier, [assignments[i] for i in range(len(residents))])
     col_of = {m.person_id: j for j, m in enumerate(mentors)}
     result.exact_total = float(
-        sum(scores.score[i, col_of[a.mentor_id]] for i, a in assignments.items() if a.mentor_id)
+        sum(scores.score(i, col_of[a.mentor_id]) for i, a in assignments.items() if a.mentor_id)
     )
     result.seconds = time.perf_counter() - started
     return result
@@ -130,7 +138,7 @@ def _keep_current_pairs(
     kept: set[int] = set()
     for resident_id in sorted(keep):
         i, j = row_of.get(resident_id), col_of.get(keep[resident_id])
-        if i is None or j is None or not scores.eligible[i, j] or capacity[j] <= 0:
+        if i is None or j is None or not scores.is_eligible(i, j) or capacity[j] <= 0:
             continue
         capacity[j] -= 1
         kept.add(i)
@@ -140,41 +148,32 @@ def _keep_current_pairs(
 
 
 def _components(
-    eligible: np.ndarray, rows: list[int], capacity: np.ndarray
+    scores: TierScores, rows: list[int], capacity: np.ndarray
 ) -> list[tuple[list[int], list[int]]]:
     """Independent sub-problems: connected components of the eligibility graph.
 
     Peer mentors never cross programs and chair sponsors never cross departments, so
     those tiers split into many small assignment problems; solving them one by one
-    gives the same optimum, much faster.
+    gives the same optimum, much faster. The graph is built on classes, not people.
     """
-    cols = [j for j in range(eligible.shape[1]) if capacity[j] > 0]
-    if not rows or not cols:
+    cols = np.flatnonzero(capacity > 0)
+    if not rows or not cols.size:
         return []
-    sub = eligible[np.ix_(rows, cols)]
-    row_keys: dict[bytes, int] = {}
-    row_group = np.array(
-        [row_keys.setdefault(sub[i].tobytes(), len(row_keys)) for i in range(len(rows))]
-    )
-    col_keys: dict[bytes, int] = {}
-    col_group = np.array(
-        [col_keys.setdefault(sub[:, j].tobytes(), len(col_keys)) for j in range(len(cols))]
-    )
-    links = np.zeros((len(row_keys), len(col_keys)), dtype=bool)
-    first_row = {g: i for i, g in reversed(list(enumerate(row_group)))}
-    first_col = {g: j for j, g in reversed(list(enumerate(col_group)))}
-    for g, i in first_row.items():
-        for h, j in first_col.items():
-            links[g, h] = sub[i, j]
-    n_row_groups = len(row_keys)
-    graph = np.zeros((n_row_groups + len(col_keys),) * 2, dtype=bool)
-    graph[:n_row_groups, n_row_groups:] = links
-    _, labels = connected_components(csr_matrix(graph), directed=False)
+    row_class = scores.resident_class[rows]
+    col_class = scores.mentor_class[cols]
+    row_classes, col_classes = np.unique(row_class), np.unique(col_class)
+    links = scores.class_eligible[np.ix_(row_classes, col_classes)]
+    g, h = np.nonzero(links)
+    size = len(row_classes) + len(col_classes)
+    graph = coo_matrix((np.ones(g.size), (g, len(row_classes) + h)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    row_label = labels[np.searchsorted(row_classes, row_class)]
+    col_label = labels[len(row_classes) + np.searchsorted(col_classes, col_class)]
     parts: dict[int, tuple[list[int], list[int]]] = {}
-    for i, g in enumerate(row_group):
-        parts.setdefault(int(labels[g]), ([], []))[0].append(rows[i])
-    for j, h in enumerate(col_group):
-        parts.setdefault(int(labels[n_row_groups + h]), ([], []))[1].append(cols[j])
+    for i, label in zip(rows, row_label.tolist(), strict=True):
+        parts.setdefault(label, ([], []))[0].append(i)
+    for j, label in zip(cols.tolist(), col_label.tolist(), strict=True):
+        parts.setdefault(label, ([], []))[1].append(j)
     return [(r, c) for r, c in parts.values() if r and c]
 
 
@@ -184,11 +183,14 @@ def _solve(
     """Row -> mentor column for the optimal assignment of ``rows`` to mentors ``cols``."""
     if not rows or not cols:
         return {}
-    slot_cols = _useful_slots(scores, rows, cols, capacity)
-    if slot_cols.size == 0:
+    groups = _useful_slots(scores, rows, cols, capacity)
+    if not groups:
         return {}
-    eligible = scores.eligible[np.ix_(rows, slot_cols)]
-    value = scores.score[np.ix_(rows, slot_cols)]
+    slot_cols = np.sort(np.concatenate([slots for _, slots in groups]), kind="stable")
+    if len(rows) * slot_cols.size > DENSE_CELLS:
+        return _solve_on_classes(scores, rows, groups)
+    eligible = scores.eligible_block(rows, slot_cols)
+    value = scores.score_block(rows, slot_cols)
     np.round(value, SCORE_DECIMALS, out=value)
     value += float(len(rows) + 1)
     value[~eligible] = -np.inf
@@ -218,25 +220,23 @@ def _can_match_everyone(eligible: np.ndarray) -> bool:
 
 def _useful_slots(
     scores: TierScores, rows: list[int], cols: list[int], capacity: np.ndarray
-) -> np.ndarray:
-    """Mentor columns repeated by capacity, without slots that can never be used.
+) -> list[tuple[int, np.ndarray]]:
+    """Per mentor class, its mentors' slots best first, without slots that can never be used.
 
-    Mentors with the same eligibility key and expertise score the same for every
-    resident except for their own availability and past success; within such a group
-    the optimum only ever uses the best slots, and never more of them than there are
-    residents eligible for the group.
+    Mentors of one class score the same for every resident except for their own
+    availability and past success; the optimum only ever uses a class's best slots,
+    and never more of them than there are residents eligible for the class.
     """
-    n_rows = len(rows)
-    in_part = set(cols)
-    keep: list[np.ndarray] = []
-    for members in scores.mentor_groups:
-        members = [j for j in members if capacity[j] > 0 and j in in_part]
-        if not members:
-            continue
-        eligible_rows = int(scores.eligible[np.ix_(rows, [members[0]])].sum())
-        limit = min(eligible_rows, n_rows)
+    in_part = np.zeros(capacity.size, dtype=bool)
+    in_part[cols] = True
+    row_counts = np.bincount(scores.resident_class[rows], minlength=len(scores.class_eligible))
+    eligible_rows = row_counts @ scores.class_eligible
+    groups: list[tuple[int, np.ndarray]] = []
+    for h in np.unique(scores.mentor_class[cols]).tolist():
+        limit = min(int(eligible_rows[h]), len(rows))
         if limit == 0:
             continue
+        members = [j for j in scores.mentor_groups[h] if capacity[j] > 0 and in_part[j]]
         ordered = sorted(members, key=lambda j: (-scores.mentor_bonus[j], j))
         slots: list[int] = []
         for j in ordered:
@@ -244,10 +244,107 @@ def _useful_slots(
             slots.extend([j] * take)
             if len(slots) >= limit:
                 break
-        keep.append(np.array(slots, dtype=np.int64))
-    if not keep:
-        return np.array([], dtype=np.int64)
-    return np.sort(np.concatenate(keep), kind="stable")
+        if slots:
+            groups.append((h, np.array(slots, dtype=np.int64)))
+    return groups
+
+
+def _solve_on_classes(
+    scores: TierScores, rows: list[int], groups: list[tuple[int, np.ndarray]]
+) -> dict[int, int]:
+    """The same optimum for a component too large for a dense matrix, solved on classes.
+
+    Residents of one class are interchangeable, and so are the slots of one mentor
+    class up to their bonus, so the assignment is a transportation problem: how many
+    residents of class g go to mentor class h (x), and which of h's slots are used
+    (y, best first). Its constraint matrix is totally unimodular, so the basic optimum
+    HiGHS's dual simplex returns is integral. It is found in two passes (most matched,
+    then best total score) and dealt out to people in id order, best slots first.
+    """
+    rows_array = np.asarray(rows)
+    row_class = scores.resident_class[rows_array]
+    resident_classes, counts = np.unique(row_class, return_counts=True)
+    members = {int(g): rows_array[row_class == g].tolist() for g in resident_classes}
+    mentor_classes = [h for h, _ in groups]
+    links = scores.class_eligible[np.ix_(resident_classes, mentor_classes)]
+    pair_g, pair_h = np.nonzero(links)
+    n_pairs = pair_g.size
+    if n_pairs == 0:
+        return {}
+    # y: runs of slots with the same bonus (one mentor's capacity at least) in one variable
+    run_class, run_bonus, run_size = [], [], []
+    for b, (_, slots) in enumerate(groups):
+        bonus = scores.mentor_bonus[slots]
+        starts = np.flatnonzero(np.r_[True, bonus[1:] != bonus[:-1]])
+        sizes = np.diff(np.r_[starts, slots.size])
+        run_class.extend([b] * starts.size)
+        run_bonus.extend(bonus[starts].tolist())
+        run_size.extend(sizes.tolist())
+    n_runs = len(run_size)
+    n_res, n_men = len(resident_classes), len(groups)
+    per_resident_class = csr_array(
+        (np.ones(n_pairs), (pair_g, np.arange(n_pairs))), shape=(n_res, n_pairs + n_runs)
+    )
+    # per mentor class: residents sent there = slots used
+    per_mentor_class = csr_array(
+        (
+            np.r_[np.ones(n_pairs), -np.ones(n_runs)],
+            (np.r_[pair_h, run_class], np.r_[np.arange(n_pairs), n_pairs + np.arange(n_runs)]),
+        ),
+        shape=(n_men, n_pairs + n_runs),
+    )
+    pairs_only = np.r_[np.ones(n_pairs), np.zeros(n_runs)]
+    slots_per_class = np.array([slots.size for _, slots in groups])
+    bounds = np.c_[
+        np.zeros(n_pairs + n_runs),
+        np.r_[np.minimum(counts[pair_g], slots_per_class[pair_h]), run_size],
+    ]
+    first = linprog(
+        -pairs_only,
+        A_ub=per_resident_class,
+        b_ub=counts,
+        A_eq=per_mentor_class,
+        b_eq=np.zeros(n_men),
+        bounds=bounds,
+        method="highs-ds",
+    )
+    _check_solved(first, "the most residents matched")
+    matched = round(-first.fun)
+    interest = scores.class_interest[resident_classes[pair_g], np.array(mentor_classes)[pair_h]]
+    value = np.r_[
+        np.round(scores.interest_weight * interest, SCORE_DECIMALS),
+        np.round(run_bonus, SCORE_DECIMALS),
+    ]
+    best = linprog(
+        -value * OBJECTIVE_SCALE,
+        A_ub=per_resident_class,
+        b_ub=counts,
+        A_eq=vstack([per_mentor_class, csr_array(pairs_only[None, :])]),
+        b_eq=np.r_[np.zeros(n_men), matched],
+        bounds=bounds,
+        method="highs-ds",
+    )
+    _check_solved(best, "the best total score")
+    taken = np.round(best.x[:n_pairs]).astype(np.int64)
+    next_resident = dict.fromkeys(members, 0)
+    next_slot = [0] * n_men
+    chosen: dict[int, int] = {}
+    for k in np.flatnonzero(taken).tolist():
+        g, b = int(resident_classes[pair_g[k]]), int(pair_h[k])
+        for _ in range(int(taken[k])):
+            chosen[members[g][next_resident[g]]] = int(groups[b][1][next_slot[b]])
+            next_resident[g] += 1
+            next_slot[b] += 1
+    return chosen
+
+
+def _check_solved(result: OptimizeResult, goal: str) -> None:
+    """A basic optimum of a totally unimodular problem is integral; anything else is a bug."""
+    if not result.success or np.abs(result.x - np.round(result.x)).max() > 1e-6:
+        raise RuntimeError(
+            f"the matching solver (HiGHS) could not find {goal} as whole numbers: "
+            f"{result.message}; report this with the match input files"
+        )
 
 
 def _assignment(
@@ -259,13 +356,13 @@ def _assignment(
     tier: str,
     settings: Settings,
 ) -> Assignment:
-    score = float(scores.score[row, col])
+    score = scores.score(row, col)
     return Assignment(
         resident_id=residents[row].person_id,
         tier=tier,
         mentor_id=mentors[col].person_id,
         score=round(score, 4),
-        interest=round(float(scores.interest[row, col]), 4),
+        interest=round(scores.interest(row, col), 4),
         availability=round(float(scores.availability[col]), 4),
         past_success=round(float(scores.past_success[col]), 4),
         notify=score >= settings.notify_threshold - 1e-12,
@@ -275,11 +372,11 @@ def _assignment(
 def _unmatched_reason(
     scores: TierScores, row: int, tier: str, resident: Resident, capacity: np.ndarray
 ) -> str:
-    eligible = np.flatnonzero(scores.eligible[row])
-    if eligible.size == 0:
+    eligible = scores.eligible_mentor_count(row)
+    if eligible == 0:
         return scores.no_candidate_reason(resident)
     return (
-        f"all {eligible.size} eligible {tier.replace('_', ' ')} mentor(s) are at capacity "
+        f"all {eligible} eligible {tier.replace('_', ' ')} mentor(s) are at capacity "
         "with residents whose match adds more"
     )
 

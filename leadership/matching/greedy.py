@@ -26,12 +26,15 @@ def greedy_tier(
     mentors = sorted(mentors, key=lambda m: m.person_id)
     scores = score_tier(tier, residents, mentors, settings)
     left = np.array([m.capacity for m in mentors], dtype=np.int64)
+    everyone = np.arange(len(mentors))
     matched, total = 0, 0.0
     for i in range(len(residents)):
-        options = np.where(scores.eligible[i] & (left > 0), scores.score[i], -np.inf)
+        eligible = scores.eligible_block([i], everyone)[0]
+        score = scores.score_block([i], everyone)[0]
+        options = np.where(eligible & (left > 0), score, -np.inf)
         j = int(np.argmax(options))
         if np.isfinite(options[j]):
             left[j] -= 1
             matched += 1
-            total += float(scores.score[i, j])
+            total += float(score[j])
     return matched, total

@@ -1,4 +1,4 @@
-"""Pair scores and hard eligibility for one tier, as whole matrices (numpy).
+"""Pair scores and hard eligibility for one tier, kept per class of interchangeable people.
 
     interest      = |R & M| / sqrt(|R| * |M|) over interest and expertise tags (0 if either empty)
     availability  = 1 if free_slots > threshold else 0 (no calendar data: 0)
@@ -9,31 +9,75 @@
 Eligibility (hard): peer mentors are PGY-2 or PGY-3 residents of the resident's program
 and more senior; attending mentors are attendings; chair sponsors are chairs or vice
 chairs of the resident's department; nobody mentors themselves.
+
+Why classes: a pair's eligibility and interest depend only on the resident's
+eligibility key and interest tags and on the mentor's eligibility key and expertise.
+Residents sharing both form a class, and so do mentors; the tier is then described by
+two small class-by-class matrices instead of a residents-by-mentors one, which at
+network scale (100,000 residents, 110,000 attendings) would need tens of GiB. A
+person who is listed both as a resident and as a mentor of the tier gets a class of
+their own, so that the one pair "mentors themselves" can be forbidden.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from leadership.matching.model import Mentor, Resident, Settings
 
 PEER_MENTOR_PGY = (2, 3)
+CHAIR_ROLES = ("chair", "vice_chair")
 
 
 @dataclass
 class TierScores:
     tier: str
-    eligible: np.ndarray  # bool [residents, mentors]
-    interest: np.ndarray  # float [residents, mentors]
+    resident_class: np.ndarray  # int [residents]
+    mentor_class: np.ndarray  # int [mentors]
+    class_eligible: np.ndarray  # bool [resident classes, mentor classes]
+    class_interest: np.ndarray  # float [resident classes, mentor classes]
     availability: np.ndarray  # float [mentors]
     past_success: np.ndarray  # float [mentors]
     mentor_bonus: np.ndarray  # availability and past-success part of the score [mentors]
-    score: np.ndarray  # float [residents, mentors]
-    mentor_groups: list[list[int]]  # mentors interchangeable for every resident
+    interest_weight: float
+    mentor_groups: list[list[int]]  # the mentors of each mentor class, ascending
+
+    def eligible_block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray):
+        """Eligibility of every pair of ``rows`` x ``cols`` (residents x mentors)."""
+        return self.class_eligible[
+            np.ix_(self.resident_class[np.asarray(rows)], self.mentor_class[np.asarray(cols)])
+        ]
+
+    def interest_block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray):
+        return self.class_interest[
+            np.ix_(self.resident_class[np.asarray(rows)], self.mentor_class[np.asarray(cols)])
+        ]
+
+    def score_block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray):
+        """Scores of every pair of ``rows`` x ``cols``, whether eligible or not."""
+        cols = np.asarray(cols)
+        return self.interest_weight * self.interest_block(rows, cols) + self.mentor_bonus[cols]
+
+    def is_eligible(self, row: int, col: int) -> bool:
+        return bool(self.class_eligible[self.resident_class[row], self.mentor_class[col]])
+
+    def score(self, row: int, col: int) -> float:
+        interest = self.class_interest[self.resident_class[row], self.mentor_class[col]]
+        return float(self.interest_weight * interest + self.mentor_bonus[col])
+
+    def interest(self, row: int, col: int) -> float:
+        return float(self.class_interest[self.resident_class[row], self.mentor_class[col]])
+
+    def eligible_mentor_count(self, row: int) -> int:
+        return int(self._class_sizes[self.class_eligible[self.resident_class[row]]].sum())
+
+    @cached_property
+    def _class_sizes(self) -> np.ndarray:
+        return np.array([len(g) for g in self.mentor_groups], dtype=np.int64)
 
     def no_candidate_reason(self, resident: Resident) -> str:
         if self.tier == "peer":
@@ -46,17 +90,17 @@ class TierScores:
         return "no attending mentor is listed"
 
 
-def interest_matrix(residents: Sequence[Resident], mentors: Sequence[Mentor]) -> np.ndarray:
-    vocabulary = sorted(
-        {t for r in residents for t in r.interests} | {t for m in mentors for t in m.expertise}
-    )
+def interest_matrix(
+    interests: Sequence[frozenset[str]], expertise: Sequence[frozenset[str]]
+) -> np.ndarray:
+    vocabulary = sorted({t for tags in interests for t in tags} | {t for e in expertise for t in e})
     index = {tag: k for k, tag in enumerate(vocabulary)}
-    resident_tags = np.zeros((len(residents), len(vocabulary)), dtype=np.float64)
-    mentor_tags = np.zeros((len(mentors), len(vocabulary)), dtype=np.float64)
-    for i, r in enumerate(residents):
-        resident_tags[i, [index[t] for t in r.interests]] = 1.0
-    for j, m in enumerate(mentors):
-        mentor_tags[j, [index[t] for t in m.expertise]] = 1.0
+    resident_tags = np.zeros((len(interests), len(vocabulary)), dtype=np.float64)
+    mentor_tags = np.zeros((len(expertise), len(vocabulary)), dtype=np.float64)
+    for i, tags in enumerate(interests):
+        resident_tags[i, [index[t] for t in tags]] = 1.0
+    for j, tags in enumerate(expertise):
+        mentor_tags[j, [index[t] for t in tags]] = 1.0
     overlap = resident_tags @ mentor_tags.T
     sizes = np.sqrt(np.outer(resident_tags.sum(axis=1), mentor_tags.sum(axis=1)))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -80,46 +124,98 @@ def past_success(mentors: Sequence[Mentor], settings: Settings) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def eligibility(tier: str, residents: Sequence[Resident], mentors: Sequence[Mentor]) -> np.ndarray:
-    res_ids = np.array([r.person_id for r in residents], dtype=object)
-    men_ids = np.array([m.person_id for m in mentors], dtype=object)
-    not_self = res_ids[:, None] != men_ids[None, :]
-    roles = np.array([m.role for m in mentors], dtype=object)
+def _resident_key(tier: str, resident: Resident) -> tuple:
+    """What a resident's eligibility depends on, per tier."""
     if tier == "peer":
-        res_program = np.array([r.program for r in residents], dtype=object)
-        men_program = np.array([m.program for m in mentors], dtype=object)
-        res_pgy = np.array([r.pgy_level or 0 for r in residents])
-        men_pgy = np.array([m.pgy_level or 0 for m in mentors])
-        mentor_ok = (roles == "resident") & np.isin(men_pgy, PEER_MENTOR_PGY)
+        return (resident.program, resident.pgy_level or 0)
+    if tier == "chair_sponsor":
+        return (resident.department,)
+    if tier == "attending":
+        return ()
+    raise ValueError(f"unknown tier {tier!r}; tiers are peer, attending, chair_sponsor")
+
+
+def _mentor_key(tier: str, mentor: Mentor) -> tuple:
+    """What a mentor's eligibility depends on, per tier (the first item: may mentor at all)."""
+    if tier == "peer":
+        ok = mentor.role == "resident" and (mentor.pgy_level or 0) in PEER_MENTOR_PGY
+        return (ok, mentor.program, mentor.pgy_level or 0)
+    if tier == "chair_sponsor":
+        return (mentor.role in CHAIR_ROLES, mentor.department)
+    return (mentor.role == "attending",)
+
+
+def _class_eligibility(tier: str, resident_keys: list[tuple], mentor_keys: list[tuple]):
+    ok = np.array([k[0] for k in mentor_keys], dtype=bool)[None, :]
+    if tier == "peer":
+        res_program = np.array([k[0] for k in resident_keys], dtype=object)
+        res_pgy = np.array([k[1] for k in resident_keys])
+        men_program = np.array([k[1] for k in mentor_keys], dtype=object)
+        men_pgy = np.array([k[2] for k in mentor_keys])
         return (
-            mentor_ok[None, :]
+            ok
             & (res_program[:, None] == men_program[None, :])
             & (men_pgy[None, :] > res_pgy[:, None])
-            & not_self
         )
     if tier == "chair_sponsor":
-        res_dept = np.array([r.department for r in residents], dtype=object)
-        men_dept = np.array([m.department for m in mentors], dtype=object)
-        mentor_ok = np.isin(roles, ("chair", "vice_chair"))
-        return mentor_ok[None, :] & (res_dept[:, None] == men_dept[None, :]) & not_self
-    if tier == "attending":
-        return (roles == "attending")[None, :] & not_self
-    raise ValueError(f"unknown tier {tier!r}; tiers are peer, attending, chair_sponsor")
+        res_dept = np.array([k[0] for k in resident_keys], dtype=object)
+        men_dept = np.array([k[1] for k in mentor_keys], dtype=object)
+        return ok & (res_dept[:, None] == men_dept[None, :])
+    return np.repeat(ok, len(resident_keys), axis=0)
+
+
+def _classes(keys: Sequence[Hashable]) -> tuple[np.ndarray, list[Hashable]]:
+    """Class number per item (numbered by first appearance) and each class's key."""
+    number: dict[Hashable, int] = {}
+    labels = np.array([number.setdefault(k, len(number)) for k in keys], dtype=np.int64)
+    return labels, list(number)
 
 
 def score_tier(
     tier: str, residents: Sequence[Resident], mentors: Sequence[Mentor], settings: Settings
 ) -> TierScores:
-    interest = interest_matrix(residents, mentors)
+    resident_ids = {r.person_id for r in residents}
+    mentor_ids = {m.person_id for m in mentors}
+    both = resident_ids & mentor_ids
+    resident_class, resident_keys = _classes(
+        [
+            (
+                _resident_key(tier, r),
+                r.interests,
+                r.person_id if r.person_id in both else None,
+            )
+            for r in residents
+        ]
+    )
+    mentor_class, mentor_keys = _classes(
+        [
+            (_mentor_key(tier, m), m.expertise, m.person_id if m.person_id in both else None)
+            for m in mentors
+        ]
+    )
+    eligible = _class_eligibility(tier, [k[0] for k in resident_keys], [k[0] for k in mentor_keys])
+    for g, (_, _, own) in enumerate(resident_keys):
+        if own is not None:  # nobody mentors themselves
+            for h, (_, _, other) in enumerate(mentor_keys):
+                if other == own:
+                    eligible[g, h] = False
+    interest = interest_matrix([k[1] for k in resident_keys], [k[1] for k in mentor_keys])
     free = np.array([m.free_slots if m.free_slots is not None else -np.inf for m in mentors])
     availability = (free > settings.availability_threshold).astype(np.float64)
     success = past_success(mentors, settings)
     bonus = settings.availability_weight * availability + settings.past_success_weight * success
-    score = settings.interest_weight * interest + bonus[None, :]
-    eligible = eligibility(tier, residents, mentors)
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for j, mentor in enumerate(mentors):
-        groups[(mentor.expertise, eligible[:, j].tobytes())].append(j)
+    groups: list[list[int]] = [[] for _ in mentor_keys]
+    for j, h in enumerate(mentor_class):
+        groups[h].append(j)
     return TierScores(
-        tier, eligible, interest, availability, success, bonus, score, list(groups.values())
+        tier,
+        resident_class,
+        mentor_class,
+        eligible,
+        interest,
+        availability,
+        success,
+        bonus,
+        settings.interest_weight,
+        groups,
     )

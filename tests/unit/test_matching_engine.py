@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from leadership.matching import Mentor, Resident, Settings, match, match_tier
-from leadership.matching.scoring import eligibility, score_tier
+from leadership.matching import Mentor, Resident, Settings, engine, match, match_tier
+from leadership.matching.scoring import score_tier
 
 TAGS = ["strategy", "finance", "quality", "education", "research", "equity"]
 PROGRAMS = ["IM", "SURG"]
@@ -49,9 +50,11 @@ def instances(draw, max_residents=9, max_mentors=6):
             "chair_sponsor": rng.choice(["chair", "vice_chair"]),
         }[tier]
         rated = rng.random() < 0.6
+        # some mentors are also on the resident list (peer mentors are residents)
+        person_id = f"R{j}" if j < n_res and rng.random() < 0.3 else f"M{j}"
         mentors.append(
             Mentor(
-                f"M{j}",
+                person_id,
                 tier,
                 PROGRAMS[k],
                 DEPTS[k],
@@ -66,6 +69,27 @@ def instances(draw, max_residents=9, max_mentors=6):
             )
         )
     return tier, residents, mentors
+
+
+def eligibility(tier, residents, mentors) -> np.ndarray:
+    """DESIGN.md's eligibility rules pair by pair, written independently of the engine's classes."""
+    ok = np.zeros((len(residents), len(mentors)), dtype=bool)
+    for i, r in enumerate(residents):
+        for j, m in enumerate(mentors):
+            if r.person_id == m.person_id:
+                continue
+            if tier == "peer":
+                ok[i, j] = (
+                    m.role == "resident"
+                    and m.pgy_level in (2, 3)
+                    and m.program == r.program
+                    and m.pgy_level > (r.pgy_level or 0)
+                )
+            elif tier == "chair_sponsor":
+                ok[i, j] = m.role in ("chair", "vice_chair") and m.department == r.department
+            else:
+                ok[i, j] = m.role == "attending"
+    return ok
 
 
 def independent_optimum(tier, residents, mentors) -> tuple[int, float]:
@@ -97,17 +121,13 @@ def independent_optimum(tier, residents, mentors) -> tuple[int, float]:
 
     x = solve([1.0] * len(pairs))
     best_count = round(x.sum())
-    values = [float(scores.score[i, j]) for i, j in pairs]
+    values = [scores.score(i, j) for i, j in pairs]
     x = solve(values, LinearConstraint(np.ones((1, len(pairs))), best_count, best_count))
     chosen = [k for k in range(len(pairs)) if x[k] > 0.5]
     return len(chosen), sum(values[k] for k in chosen)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
-def test_engine_is_optimal_and_never_breaks_a_rule(instance):
-    tier, residents, mentors = instance
-    result = match_tier(tier, residents, mentors)
+def check_rules_and_optimum(tier, residents, mentors, result) -> None:
     ok = eligibility(
         tier,
         sorted(residents, key=lambda r: r.person_id),
@@ -129,15 +149,33 @@ def test_engine_is_optimal_and_never_breaks_a_rule(instance):
     assert math.isclose(result.exact_total, total, abs_tol=1e-6)
 
 
-@settings(max_examples=60, deadline=None)
-@given(instances(), st.randoms(use_true_random=False))
-def test_same_input_same_output_whatever_the_order(instance, shuffler):
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_engine_is_optimal_and_never_breaks_a_rule(instance):
     tier, residents, mentors = instance
-    first = match_tier(tier, residents, mentors)
-    residents, mentors = list(residents), list(mentors)
-    shuffler.shuffle(residents)
-    shuffler.shuffle(mentors)
-    again = match_tier(tier, residents, mentors)
+    check_rules_and_optimum(tier, residents, mentors, match_tier(tier, residents, mentors))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_residents=14, max_mentors=8))
+def test_components_too_large_for_a_dense_matrix_get_the_same_optimum(instance):
+    """The class solver (network scale) forced on every component, against the same oracle."""
+    tier, residents, mentors = instance
+    with mock.patch.object(engine, "DENSE_CELLS", 0):
+        result = match_tier(tier, residents, mentors)
+    check_rules_and_optimum(tier, residents, mentors, result)
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances(), st.randoms(use_true_random=False), st.sampled_from([engine.DENSE_CELLS, 0]))
+def test_same_input_same_output_whatever_the_order(instance, shuffler, dense_cells):
+    tier, residents, mentors = instance
+    with mock.patch.object(engine, "DENSE_CELLS", dense_cells):
+        first = match_tier(tier, residents, mentors)
+        residents, mentors = list(residents), list(mentors)
+        shuffler.shuffle(residents)
+        shuffler.shuffle(mentors)
+        again = match_tier(tier, residents, mentors)
     assert first.assignments == again.assignments
 
 
@@ -147,7 +185,7 @@ def brute_force(tier, residents, mentors) -> tuple[int, float]:
     mentors = sorted(mentors, key=lambda m: m.person_id)
     scores = score_tier(tier, residents, mentors, Settings())
     options = [
-        [None] + [j for j in range(len(mentors)) if scores.eligible[i, j]]
+        [None] + [j for j in range(len(mentors)) if scores.is_eligible(i, j)]
         for i in range(len(residents))
     ]
     best = (0, 0.0)
@@ -155,7 +193,7 @@ def brute_force(tier, residents, mentors) -> tuple[int, float]:
         used = [c for c in choice if c is not None]
         if any(used.count(j) > mentors[j].capacity for j in set(used)):
             continue
-        value = (len(used), sum(scores.score[i, c] for i, c in enumerate(choice) if c is not None))
+        value = (len(used), sum(scores.score(i, c) for i, c in enumerate(choice) if c is not None))
         if value[0] > best[0] or (value[0] == best[0] and value[1] > best[1] + 1e-12):
             best = value
     return best
@@ -265,3 +303,48 @@ def test_unmatched_residents_carry_the_reason():
     assert "more senior than this PGY-3" in reasons["R1"]
     assert list(reasons) == ["R1", "R3"]  # the tie between R2 and R3 falls to the lower id
     assert "at capacity" in reasons["R3"]
+
+
+@pytest.mark.parametrize("tier", ["peer", "attending", "chair_sponsor"])
+def test_a_large_component_gets_the_same_answer_from_both_solvers(tier):
+    """Hundreds of residents, too few slots: the class solver equals the dense one exactly."""
+    rng = random.Random(tier)
+    residents = [
+        Resident(
+            f"R{i:04d}",
+            PROGRAMS[i % 2],
+            DEPTS[i % 2],
+            "s",
+            1 + i % 3,
+            frozenset(rng.sample(TAGS, rng.randint(1, 3))),
+        )
+        for i in range(600)
+    ]
+    role = {"peer": "resident", "attending": "attending", "chair_sponsor": "chair"}[tier]
+    mentors = [
+        Mentor(
+            f"M{j:04d}",
+            tier,
+            PROGRAMS[j % 2],
+            DEPTS[j % 2],
+            "s",
+            2 + j % 2 if tier == "peer" else None,
+            role,
+            frozenset(rng.sample(TAGS, rng.randint(1, 3))),
+            rng.choice([None, 1, 3, 8]),
+            rng.choice([None, 2.5, 3.0, 4.2, 5.0]),
+            rng.randint(1, 4),
+            rng.randint(0, 3),
+        )
+        for j in range(150)
+    ]
+    dense = match_tier(tier, residents, mentors)
+    with mock.patch.object(engine, "DENSE_CELLS", 0):
+        by_class = match_tier(tier, residents, mentors)
+    assert 0 < len(dense.matched) < len(residents)
+    assert len(by_class.matched) == len(dense.matched)
+    assert by_class.exact_total == pytest.approx(dense.exact_total, abs=1e-6)
+    load: dict[str, int] = {}
+    for a in by_class.matched:
+        load[a.mentor_id] = load.get(a.mentor_id, 0) + 1
+    assert all(load.get(m.person_id, 0) <= m.capacity for m in mentors)
