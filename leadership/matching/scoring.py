@@ -15,8 +15,10 @@ eligibility key and interest tags and on the mentor's eligibility key and expert
 Residents sharing both form a class, and so do mentors; the tier is then described by
 two small class-by-class matrices instead of a residents-by-mentors one, which at
 network scale (100,000 residents, 110,000 attendings) would need tens of GiB. A
-person who is listed both as a resident and as a mentor of the tier gets a class of
-their own, so that the one pair "mentors themselves" can be forbidden.
+person listed both as a resident and as a mentor of the tier, whose classes would
+make them eligible to mentor themselves, gets classes of their own so that this one
+pair can be forbidden (a peer mentor is also a resident, but never more senior than
+themselves, so this is rare).
 """
 
 from __future__ import annotations
@@ -171,40 +173,56 @@ def _classes(keys: Sequence[Hashable]) -> tuple[np.ndarray, list[Hashable]]:
     return labels, list(number)
 
 
-def score_tier(
-    tier: str, residents: Sequence[Resident], mentors: Sequence[Mentor], settings: Settings
-) -> TierScores:
-    resident_ids = {r.person_id for r in residents}
-    mentor_ids = {m.person_id for m in mentors}
-    both = resident_ids & mentor_ids
+def _tier_classes(
+    tier: str, residents: Sequence[Resident], mentors: Sequence[Mentor], *, split: set[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class per resident, class per mentor, and the class eligibility (people in ``split``
+    get a class of their own)."""
     resident_class, resident_keys = _classes(
         [
-            (
-                _resident_key(tier, r),
-                r.interests,
-                r.person_id if r.person_id in both else None,
-            )
+            (_resident_key(tier, r), r.interests, r.person_id if r.person_id in split else None)
             for r in residents
         ]
     )
     mentor_class, mentor_keys = _classes(
         [
-            (_mentor_key(tier, m), m.expertise, m.person_id if m.person_id in both else None)
+            (_mentor_key(tier, m), m.expertise, m.person_id if m.person_id in split else None)
             for m in mentors
         ]
     )
     eligible = _class_eligibility(tier, [k[0] for k in resident_keys], [k[0] for k in mentor_keys])
-    for g, (_, _, own) in enumerate(resident_keys):
-        if own is not None:  # nobody mentors themselves
-            for h, (_, _, other) in enumerate(mentor_keys):
-                if other == own:
-                    eligible[g, h] = False
-    interest = interest_matrix([k[1] for k in resident_keys], [k[1] for k in mentor_keys])
+    return resident_class, mentor_class, eligible
+
+
+def _first_of_each_class(labels: np.ndarray, values: Sequence[frozenset[str]]) -> list:
+    first: dict[int, frozenset[str]] = {}
+    for label, value in zip(labels.tolist(), values, strict=True):
+        first.setdefault(label, value)
+    return [first[k] for k in range(len(first))]
+
+
+def score_tier(
+    tier: str, residents: Sequence[Resident], mentors: Sequence[Mentor], settings: Settings
+) -> TierScores:
+    mentor_ids = {m.person_id for m in mentors}
+    both = {r.person_id for r in residents if r.person_id in mentor_ids}
+    classes = _tier_classes(tier, residents, mentors, split=set())
+    resident_class, mentor_class, eligible = classes
+    row_of = {r.person_id: i for i, r in enumerate(residents) if r.person_id in both}
+    col_of = {m.person_id: j for j, m in enumerate(mentors) if m.person_id in both}
+    own = {p for p in both if eligible[resident_class[row_of[p]], mentor_class[col_of[p]]]}
+    if own:
+        resident_class, mentor_class, eligible = _tier_classes(tier, residents, mentors, split=own)
+        for p in own:
+            eligible[resident_class[row_of[p]], mentor_class[col_of[p]]] = False
+    resident_tags = _first_of_each_class(resident_class, [r.interests for r in residents])
+    mentor_tags = _first_of_each_class(mentor_class, [m.expertise for m in mentors])
+    interest = interest_matrix(resident_tags, mentor_tags)
     free = np.array([m.free_slots if m.free_slots is not None else -np.inf for m in mentors])
     availability = (free > settings.availability_threshold).astype(np.float64)
     success = past_success(mentors, settings)
     bonus = settings.availability_weight * availability + settings.past_success_weight * success
-    groups: list[list[int]] = [[] for _ in mentor_keys]
+    groups: list[list[int]] = [[] for _ in range(len(mentor_tags))]
     for j, h in enumerate(mentor_class):
         groups[h].append(j)
     return TierScores(
