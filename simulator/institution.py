@@ -8,6 +8,7 @@ computed here in plain Python, independently of dbt.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -148,6 +149,11 @@ class Institution:
         return "other"
 
 
+def site_suffix(site: int, sites: int) -> str:
+    """A network's institutions keep their own departments and programs: " (Site 07)"."""
+    return f" (Site {site + 1:02d})" if sites > 1 else ""
+
+
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
@@ -186,8 +192,11 @@ def generate(
     next_id = iter(range(100001, 10_000_000))
     year_start = academic_year_start(as_of)
 
-    for i in range(size["residents"] * size["institutions"]):
+    sites = size["institutions"]
+    for i in range(size["residents"] * sites):
         dept, program, length, specialties = DEPARTMENTS[i % len(DEPARTMENTS)]
+        where = site_suffix(i // size["residents"], sites)
+        dept, program = dept + where, program + where
         pgy = 1 + (i // len(DEPARTMENTS)) % length
         start = date(year_start.year - (pgy - 1), 7, 1)
         first, last, email = names.next()
@@ -218,8 +227,10 @@ def generate(
             person.termination_date = year_start - timedelta(days=rng.randint(1, 200))
         people.append(person)
 
-    for i in range(size["fellows"] * size["institutions"]):
+    for i in range(size["fellows"] * sites):
         dept, program, length, specialties = DEPARTMENTS[i % len(DEPARTMENTS)]
+        where = site_suffix(i // size["fellows"], sites)
+        dept, program = dept + where, program + where
         specialty = specialties[1 + i % (len(specialties) - 1)]
         fellow_year = 1 + i % 2
         residency_start = date(year_start.year - length - fellow_year + 1, 7, 1)
@@ -231,7 +242,7 @@ def generate(
             email,
             dept,
             specialty,
-            f"{specialty} Fellowship",
+            f"{specialty} Fellowship{where}",
             residency_start - timedelta(days=14),
             None,
         )
@@ -253,15 +264,18 @@ def generate(
                 length + k + 1,
                 dept,
                 specialty,
-                f"{specialty} Fellowship",
+                f"{specialty} Fellowship{where}",
                 f"Clinical Fellow PGY-{length + k + 1}",
             )
             for k in range(fellow_year)
         ]
         people.append(person)
 
-    per_department = max(1, size["faculty"] * size["institutions"] // len(DEPARTMENTS))
-    for dept, _program, _length, specialties in DEPARTMENTS:
+    per_department = max(1, size["faculty"] // len(DEPARTMENTS))
+    for site, (dept_name, _program, _length, specialties) in itertools.product(
+        range(sites), DEPARTMENTS
+    ):
+        dept = dept_name + site_suffix(site, sites)
         for k in range(per_department):
             years = rng.choice([0, 1, 2, 3, 4]) if k % 3 == 0 else rng.randint(5, 30)
             if k in (0, 1):
