@@ -88,7 +88,7 @@ def match_tier(
     kept_rows = _keep_current_pairs(
         scores, residents, mentors, capacity, keep or {}, tier, settings, assignments
     )
-    has_candidate = scores.class_eligible.any(axis=1)[scores.resident_class]
+    has_candidate = scores.key_eligible.any(axis=1)[scores.resident_key]
     open_rows = [i for i in range(len(residents)) if i not in kept_rows and has_candidate[i]]
     chosen: dict[int, int] = {}
     for rows, cols in _components(scores, open_rows, capacity):
@@ -154,21 +154,21 @@ def _components(
 
     Peer mentors never cross programs and chair sponsors never cross departments, so
     those tiers split into many small assignment problems; solving them one by one
-    gives the same optimum, much faster. The graph is built on classes, not people.
+    gives the same optimum, much faster. The graph is built on eligibility keys.
     """
     cols = np.flatnonzero(capacity > 0)
     if not rows or not cols.size:
         return []
-    row_class = scores.resident_class[rows]
-    col_class = scores.mentor_class[cols]
-    row_classes, col_classes = np.unique(row_class), np.unique(col_class)
-    links = scores.class_eligible[np.ix_(row_classes, col_classes)]
+    row_key = scores.resident_key[rows]
+    col_key = scores.mentor_key[cols]
+    row_keys, col_keys = np.unique(row_key), np.unique(col_key)
+    links = scores.key_eligible[np.ix_(row_keys, col_keys)]
     g, h = np.nonzero(links)
-    size = len(row_classes) + len(col_classes)
-    graph = coo_matrix((np.ones(g.size), (g, len(row_classes) + h)), shape=(size, size))
+    size = len(row_keys) + len(col_keys)
+    graph = coo_matrix((np.ones(g.size), (g, len(row_keys) + h)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
-    row_label = labels[np.searchsorted(row_classes, row_class)]
-    col_label = labels[len(row_classes) + np.searchsorted(col_classes, col_class)]
+    row_label = labels[np.searchsorted(row_keys, row_key)]
+    col_label = labels[len(row_keys) + np.searchsorted(col_keys, col_key)]
     parts: dict[int, tuple[list[int], list[int]]] = {}
     for i, label in zip(rows, row_label.tolist(), strict=True):
         parts.setdefault(label, ([], []))[0].append(i)
@@ -229,11 +229,12 @@ def _useful_slots(
     """
     in_part = np.zeros(capacity.size, dtype=bool)
     in_part[cols] = True
-    row_counts = np.bincount(scores.resident_class[rows], minlength=len(scores.class_eligible))
-    eligible_rows = row_counts @ scores.class_eligible
+    row_counts = np.bincount(scores.resident_key[rows], minlength=scores.key_eligible.shape[0])
+    eligible_rows = row_counts @ scores.key_eligible  # per mentor key
     groups: list[tuple[int, np.ndarray]] = []
     for h in np.unique(scores.mentor_class[cols]).tolist():
-        limit = min(int(eligible_rows[h]), len(rows))
+        key = scores.mentor_key[scores.mentor_groups[h][0]]
+        limit = min(int(eligible_rows[key]), len(rows))
         if limit == 0:
             continue
         members = [j for j in scores.mentor_groups[h] if capacity[j] > 0 and in_part[j]]
@@ -263,10 +264,20 @@ def _solve_on_classes(
     """
     rows_array = np.asarray(rows)
     row_class = scores.resident_class[rows_array]
-    resident_classes, counts = np.unique(row_class, return_counts=True)
-    members = {int(g): rows_array[row_class == g].tolist() for g in resident_classes}
-    mentor_classes = [h for h, _ in groups]
-    links = scores.class_eligible[np.ix_(resident_classes, mentor_classes)]
+    resident_classes, first_row, counts = np.unique(
+        row_class, return_index=True, return_counts=True
+    )
+    in_class_order = rows_array[np.argsort(row_class, kind="stable")]
+    members = dict(
+        zip(
+            resident_classes.tolist(),
+            [part.tolist() for part in np.split(in_class_order, np.cumsum(counts)[:-1])],
+            strict=True,
+        )
+    )
+    representative_row = rows_array[first_row]
+    representative_col = np.array([slots[0] for _, slots in groups])
+    links = scores.eligible_block(representative_row, representative_col)
     pair_g, pair_h = np.nonzero(links)
     n_pairs = pair_g.size
     if n_pairs == 0:
@@ -310,7 +321,10 @@ def _solve_on_classes(
     )
     _check_solved(first, "the most residents matched")
     matched = round(-first.fun)
-    interest = scores.class_interest[resident_classes[pair_g], np.array(mentor_classes)[pair_h]]
+    interest = scores.tag_interest[
+        scores.resident_tags[representative_row[pair_g]],
+        scores.mentor_tags[representative_col[pair_h]],
+    ]
     value = np.r_[
         np.round(scores.interest_weight * interest, SCORE_DECIMALS),
         np.round(run_bonus, SCORE_DECIMALS),

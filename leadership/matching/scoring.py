@@ -10,15 +10,16 @@ Eligibility (hard): peer mentors are PGY-2 or PGY-3 residents of the resident's 
 and more senior; attending mentors are attendings; chair sponsors are chairs or vice
 chairs of the resident's department; nobody mentors themselves.
 
-Why classes: a pair's eligibility and interest depend only on the resident's
-eligibility key and interest tags and on the mentor's eligibility key and expertise.
-Residents sharing both form a class, and so do mentors; the tier is then described by
-two small class-by-class matrices instead of a residents-by-mentors one, which at
-network scale (100,000 residents, 110,000 attendings) would need tens of GiB. A
-person listed both as a resident and as a mentor of the tier, whose classes would
-make them eligible to mentor themselves, gets classes of their own so that this one
-pair can be forbidden (a peer mentor is also a resident, but never more senior than
-themselves, so this is rare).
+Why factors: a pair's eligibility depends only on the resident's and the mentor's
+eligibility keys (program and PGY level, department, role), and its interest only on
+the resident's interest tags and the mentor's expertise. Both are kept as small
+key-by-key and tag-set-by-tag-set matrices instead of one residents-by-mentors matrix,
+which at network scale (100,000 residents, 110,000 attendings) would need tens of
+GiB. People sharing both an eligibility key and a tag set form a class: they are
+interchangeable, which the engine uses for large components. A person listed both as
+a resident and as a mentor of the tier, whose keys would make them eligible to mentor
+themselves, gets keys of their own so that this one pair can be forbidden (a peer
+mentor is also a resident, but never more senior than themselves, so this is rare).
 """
 
 from __future__ import annotations
@@ -38,25 +39,29 @@ CHAIR_ROLES = ("chair", "vice_chair")
 @dataclass
 class TierScores:
     tier: str
-    resident_class: np.ndarray  # int [residents]
-    mentor_class: np.ndarray  # int [mentors]
-    class_eligible: np.ndarray  # bool [resident classes, mentor classes]
-    class_interest: np.ndarray  # float [resident classes, mentor classes]
+    resident_key: np.ndarray  # int [residents]: eligibility key
+    mentor_key: np.ndarray  # int [mentors]
+    key_eligible: np.ndarray  # bool [resident keys, mentor keys]
+    resident_tags: np.ndarray  # int [residents]: interest tag set
+    mentor_tags: np.ndarray  # int [mentors]: expertise tag set
+    tag_interest: np.ndarray  # float [resident tag sets, mentor tag sets]
     availability: np.ndarray  # float [mentors]
     past_success: np.ndarray  # float [mentors]
     mentor_bonus: np.ndarray  # availability and past-success part of the score [mentors]
     interest_weight: float
+    resident_class: np.ndarray  # int [residents]: (key, tags) class, numbered in row order
+    mentor_class: np.ndarray  # int [mentors]
     mentor_groups: list[list[int]]  # the mentors of each mentor class, ascending
 
     def eligible_block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray):
         """Eligibility of every pair of ``rows`` x ``cols`` (residents x mentors)."""
-        return self.class_eligible[
-            np.ix_(self.resident_class[np.asarray(rows)], self.mentor_class[np.asarray(cols)])
+        return self.key_eligible[
+            np.ix_(self.resident_key[np.asarray(rows)], self.mentor_key[np.asarray(cols)])
         ]
 
     def interest_block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray):
-        return self.class_interest[
-            np.ix_(self.resident_class[np.asarray(rows)], self.mentor_class[np.asarray(cols)])
+        return self.tag_interest[
+            np.ix_(self.resident_tags[np.asarray(rows)], self.mentor_tags[np.asarray(cols)])
         ]
 
     def score_block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray):
@@ -65,21 +70,20 @@ class TierScores:
         return self.interest_weight * self.interest_block(rows, cols) + self.mentor_bonus[cols]
 
     def is_eligible(self, row: int, col: int) -> bool:
-        return bool(self.class_eligible[self.resident_class[row], self.mentor_class[col]])
-
-    def score(self, row: int, col: int) -> float:
-        interest = self.class_interest[self.resident_class[row], self.mentor_class[col]]
-        return float(self.interest_weight * interest + self.mentor_bonus[col])
+        return bool(self.key_eligible[self.resident_key[row], self.mentor_key[col]])
 
     def interest(self, row: int, col: int) -> float:
-        return float(self.class_interest[self.resident_class[row], self.mentor_class[col]])
+        return float(self.tag_interest[self.resident_tags[row], self.mentor_tags[col]])
+
+    def score(self, row: int, col: int) -> float:
+        return float(self.interest_weight * self.interest(row, col) + self.mentor_bonus[col])
 
     def eligible_mentor_count(self, row: int) -> int:
-        return int(self._class_sizes[self.class_eligible[self.resident_class[row]]].sum())
+        return int(self._mentors_per_key[self.key_eligible[self.resident_key[row]]].sum())
 
     @cached_property
-    def _class_sizes(self) -> np.ndarray:
-        return np.array([len(g) for g in self.mentor_groups], dtype=np.int64)
+    def _mentors_per_key(self) -> np.ndarray:
+        return np.bincount(self.mentor_key, minlength=self.key_eligible.shape[1])
 
     def no_candidate_reason(self, resident: Resident) -> str:
         if self.tier == "peer":
@@ -147,7 +151,7 @@ def _mentor_key(tier: str, mentor: Mentor) -> tuple:
     return (mentor.role == "attending",)
 
 
-def _class_eligibility(tier: str, resident_keys: list[tuple], mentor_keys: list[tuple]):
+def _key_eligibility(tier: str, resident_keys: list[tuple], mentor_keys: list[tuple]):
     ok = np.array([k[0] for k in mentor_keys], dtype=bool)[None, :]
     if tier == "peer":
         res_program = np.array([k[0] for k in resident_keys], dtype=object)
@@ -166,39 +170,30 @@ def _class_eligibility(tier: str, resident_keys: list[tuple], mentor_keys: list[
     return np.repeat(ok, len(resident_keys), axis=0)
 
 
-def _classes(keys: Sequence[Hashable]) -> tuple[np.ndarray, list[Hashable]]:
-    """Class number per item (numbered by first appearance) and each class's key."""
+def _numbered(keys: Sequence[Hashable]) -> tuple[np.ndarray, list[Hashable]]:
+    """A number per item (numbered by first appearance) and each number's key."""
     number: dict[Hashable, int] = {}
     labels = np.array([number.setdefault(k, len(number)) for k in keys], dtype=np.int64)
     return labels, list(number)
 
 
-def _tier_classes(
-    tier: str, residents: Sequence[Resident], mentors: Sequence[Mentor], *, split: set[str]
+def _eligibility_keys(
+    tier: str, residents: Sequence[Resident], mentors: Sequence[Mentor], own: set[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Class per resident, class per mentor, and the class eligibility (people in ``split``
-    get a class of their own)."""
-    resident_class, resident_keys = _classes(
-        [
-            (_resident_key(tier, r), r.interests, r.person_id if r.person_id in split else None)
-            for r in residents
-        ]
+    """Key per resident, key per mentor, and the key eligibility; people in ``own`` get
+    keys of their own, and the pair of a person's two keys is not eligible."""
+    resident_key, resident_keys = _numbered(
+        [(_resident_key(tier, r), r.person_id if r.person_id in own else None) for r in residents]
     )
-    mentor_class, mentor_keys = _classes(
-        [
-            (_mentor_key(tier, m), m.expertise, m.person_id if m.person_id in split else None)
-            for m in mentors
-        ]
+    mentor_key, mentor_keys = _numbered(
+        [(_mentor_key(tier, m), m.person_id if m.person_id in own else None) for m in mentors]
     )
-    eligible = _class_eligibility(tier, [k[0] for k in resident_keys], [k[0] for k in mentor_keys])
-    return resident_class, mentor_class, eligible
-
-
-def _first_of_each_class(labels: np.ndarray, values: Sequence[frozenset[str]]) -> list:
-    first: dict[int, frozenset[str]] = {}
-    for label, value in zip(labels.tolist(), values, strict=True):
-        first.setdefault(label, value)
-    return [first[k] for k in range(len(first))]
+    eligible = _key_eligibility(tier, [k[0] for k in resident_keys], [k[0] for k in mentor_keys])
+    mentor_key_of = {k[1]: h for h, k in enumerate(mentor_keys) if k[1] is not None}
+    for g, (_, person) in enumerate(resident_keys):
+        if person is not None:  # nobody mentors themselves
+            eligible[g, mentor_key_of[person]] = False
+    return resident_key, mentor_key, eligible
 
 
 def score_tier(
@@ -206,34 +201,42 @@ def score_tier(
 ) -> TierScores:
     mentor_ids = {m.person_id for m in mentors}
     both = {r.person_id for r in residents if r.person_id in mentor_ids}
-    classes = _tier_classes(tier, residents, mentors, split=set())
-    resident_class, mentor_class, eligible = classes
-    row_of = {r.person_id: i for i, r in enumerate(residents) if r.person_id in both}
-    col_of = {m.person_id: j for j, m in enumerate(mentors) if m.person_id in both}
-    own = {p for p in both if eligible[resident_class[row_of[p]], mentor_class[col_of[p]]]}
-    if own:
-        resident_class, mentor_class, eligible = _tier_classes(tier, residents, mentors, split=own)
-        for p in own:
-            eligible[resident_class[row_of[p]], mentor_class[col_of[p]]] = False
-    resident_tags = _first_of_each_class(resident_class, [r.interests for r in residents])
-    mentor_tags = _first_of_each_class(mentor_class, [m.expertise for m in mentors])
-    interest = interest_matrix(resident_tags, mentor_tags)
+    resident_key, mentor_key, eligible = _eligibility_keys(tier, residents, mentors, set())
+    if both:
+        row_of = {r.person_id: i for i, r in enumerate(residents) if r.person_id in both}
+        col_of = {m.person_id: j for j, m in enumerate(mentors) if m.person_id in both}
+        own = {p for p in both if eligible[resident_key[row_of[p]], mentor_key[col_of[p]]]}
+        if own:
+            resident_key, mentor_key, eligible = _eligibility_keys(tier, residents, mentors, own)
+    resident_tags, resident_tag_sets = _numbered([r.interests for r in residents])
+    mentor_tags, mentor_tag_sets = _numbered([m.expertise for m in mentors])
+    interest = interest_matrix(resident_tag_sets, mentor_tag_sets)  # type: ignore[arg-type]
     free = np.array([m.free_slots if m.free_slots is not None else -np.inf for m in mentors])
     availability = (free > settings.availability_threshold).astype(np.float64)
     success = past_success(mentors, settings)
     bonus = settings.availability_weight * availability + settings.past_success_weight * success
-    groups: list[list[int]] = [[] for _ in range(len(mentor_tags))]
-    for j, h in enumerate(mentor_class):
+    resident_class, _ = _numbered(
+        list(zip(resident_key.tolist(), resident_tags.tolist(), strict=True))
+    )
+    mentor_class, mentor_classes = _numbered(
+        list(zip(mentor_key.tolist(), mentor_tags.tolist(), strict=True))
+    )
+    groups: list[list[int]] = [[] for _ in mentor_classes]
+    for j, h in enumerate(mentor_class.tolist()):
         groups[h].append(j)
     return TierScores(
         tier,
-        resident_class,
-        mentor_class,
+        resident_key,
+        mentor_key,
         eligible,
+        resident_tags,
+        mentor_tags,
         interest,
         availability,
         success,
         bonus,
         settings.interest_weight,
+        resident_class,
+        mentor_class,
         groups,
     )
