@@ -282,6 +282,15 @@ def _solve_on_classes(
     n_pairs = pair_g.size
     if n_pairs == 0:
         return {}
+    interest = scores.interest_block(representative_row, representative_col)
+    class_value = np.where(
+        links, np.round(scores.interest_weight * interest, SCORE_DECIMALS), -np.inf
+    )
+    best_for_all = _everyone_gets_their_best(
+        class_value, [members[g] for g in resident_classes.tolist()], groups, scores.mentor_bonus
+    )
+    if best_for_all is not None:
+        return best_for_all
     # y: runs of slots with the same bonus (one mentor's capacity at least) in one variable
     run_class, run_bonus, run_size = [], [], []
     for b, (_, slots) in enumerate(groups):
@@ -321,14 +330,7 @@ def _solve_on_classes(
     )
     _check_solved(first, "the most residents matched")
     matched = round(-first.fun)
-    interest = scores.tag_interest[
-        scores.resident_tags[representative_row[pair_g]],
-        scores.mentor_tags[representative_col[pair_h]],
-    ]
-    value = np.r_[
-        np.round(scores.interest_weight * interest, SCORE_DECIMALS),
-        np.round(run_bonus, SCORE_DECIMALS),
-    ]
+    value = np.r_[class_value[pair_g, pair_h], np.round(run_bonus, SCORE_DECIMALS)]
     best = linprog(
         -value * OBJECTIVE_SCALE,
         A_ub=per_resident_class,
@@ -349,6 +351,37 @@ def _solve_on_classes(
             chosen[members[g][next_resident[g]]] = int(groups[b][1][next_slot[b]])
             next_resident[g] += 1
             next_slot[b] += 1
+    return chosen
+
+
+def _everyone_gets_their_best(
+    class_value: np.ndarray,
+    members: list[list[int]],
+    groups: list[tuple[int, np.ndarray]],
+    mentor_bonus: np.ndarray,
+) -> dict[int, int] | None:
+    """Each resident in turn takes the best slot left; kept only if that was their best at all.
+
+    When every resident gets a slot worth as much as the best slot they are eligible
+    for, the assignment matches everyone and reaches the sum of the residents' own
+    upper bounds: no assignment can do better, so it is optimal without a solver. That
+    is the usual case when mentors' capacity far exceeds demand (a network's
+    attendings); otherwise None, and the transportation problem decides.
+    """
+    bonuses = [np.round(mentor_bonus[slots], SCORE_DECIMALS) for _, slots in groups]
+    next_bonus = np.array([b[0] for b in bonuses])
+    taken = [0] * len(groups)
+    bound = (class_value + next_bonus).max(axis=1)
+    chosen: dict[int, int] = {}
+    for g, rows in enumerate(members):
+        for row in rows:
+            value = class_value[g] + next_bonus
+            h = int(np.argmax(value))
+            if not np.isfinite(value[h]) or value[h] < bound[g]:
+                return None
+            chosen[row] = int(groups[h][1][taken[h]])
+            taken[h] += 1
+            next_bonus[h] = bonuses[h][taken[h]] if taken[h] < bonuses[h].size else -np.inf
     return chosen
 
 
