@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 from scipy.optimize import OptimizeResult, linear_sum_assignment, linprog
 from scipy.sparse import coo_matrix, csr_array, csr_matrix, vstack
-from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
+from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching, maximum_flow
 
 from leadership.matching.model import Assignment, Mentor, Resident, Settings, TierResult
 from leadership.matching.scoring import TierScores, score_tier
@@ -259,8 +259,10 @@ def _solve_on_classes(
     class up to their bonus, so the assignment is a transportation problem: how many
     residents of class g go to mentor class h (x), and which of h's slots are used
     (y, best first). Its constraint matrix is totally unimodular, so the basic optimum
-    HiGHS's dual simplex returns is integral. It is found in two passes (most matched,
-    then best total score) and dealt out to people in id order, best slots first.
+    HiGHS's dual simplex returns is integral. The most residents that can be matched
+    come from a maximum flow through the classes; the best total score among
+    assignments of that size from HiGHS; it is dealt out to people in id order, best
+    slots first.
     """
     rows_array = np.asarray(rows)
     row_class = scores.resident_class[rows_array]
@@ -319,17 +321,7 @@ def _solve_on_classes(
         np.zeros(n_pairs + n_runs),
         np.r_[np.minimum(counts[pair_g], slots_per_class[pair_h]), run_size],
     ]
-    first = linprog(
-        -pairs_only,
-        A_ub=per_resident_class,
-        b_ub=counts,
-        A_eq=per_mentor_class,
-        b_eq=np.zeros(n_men),
-        bounds=bounds,
-        method="highs-ds",
-    )
-    _check_solved(first, "the most residents matched")
-    matched = round(-first.fun)
+    matched = _most_matched(counts, slots_per_class, pair_g, pair_h)
     value = np.r_[class_value[pair_g, pair_h], np.round(run_bonus, SCORE_DECIMALS)]
     best = linprog(
         -value * OBJECTIVE_SCALE,
@@ -352,6 +344,19 @@ def _solve_on_classes(
             next_resident[g] += 1
             next_slot[b] += 1
     return chosen
+
+
+def _most_matched(
+    counts: np.ndarray, slots_per_class: np.ndarray, pair_g: np.ndarray, pair_h: np.ndarray
+) -> int:
+    """How many residents can be matched at most: a maximum flow through the classes."""
+    n_res, n_men = counts.size, slots_per_class.size
+    source, sink = n_res + n_men, n_res + n_men + 1
+    tails = np.r_[np.full(n_res, source), pair_g, n_res + np.arange(n_men)]
+    heads = np.r_[np.arange(n_res), n_res + pair_h, np.full(n_men, sink)]
+    capacity = np.r_[counts, counts[pair_g], slots_per_class].astype(np.int32)
+    graph = csr_matrix((capacity, (tails, heads)), shape=(sink + 1, sink + 1))
+    return int(maximum_flow(graph, source, sink).flow_value)
 
 
 def _everyone_gets_their_best(
