@@ -33,6 +33,8 @@ import numpy as np
 from leadership.matching.model import Mentor, Resident, Settings
 
 PEER_MENTOR_PGY = (2, 3)
+# Scores are rounded to this many decimals before solving, so float noise never decides.
+SCORE_DECIMALS = 9
 CHAIR_ROLES = ("chair", "vice_chair")
 
 
