@@ -98,7 +98,7 @@ def match_tier(
                 resident.person_id,
                 tier,
                 None,
-                reason=_unmatched_reason(scores, i, tier, resident, capacity),
+                reason=_unmatched_reason(scores, i, tier, resident),
             )
     result = TierResult(tier, [assignments[i] for i in range(len(residents))])
     col_of = {m.person_id: j for j, m in enumerate(mentors)}
@@ -183,9 +183,9 @@ def _solve(
     groups = _useful_slots(scores, rows, cols, capacity)
     if not groups:
         return {}
-    slot_cols = np.sort(np.concatenate([slots for _, slots in groups]), kind="stable")
-    if len(rows) * slot_cols.size > DENSE_CELLS:
+    if len(rows) * sum(slots.size for _, slots in groups) > DENSE_CELLS:
         return solve_on_classes(scores, rows, groups)
+    slot_cols = np.sort(np.concatenate([slots for _, slots in groups]), kind="stable")
     eligible = scores.eligible_block(rows, slot_cols)
     value = scores.score_block(rows, slot_cols)
     np.round(value, SCORE_DECIMALS, out=value)
@@ -269,9 +269,7 @@ def _assignment(
     )
 
 
-def _unmatched_reason(
-    scores: TierScores, row: int, tier: str, resident: Resident, capacity: np.ndarray
-) -> str:
+def _unmatched_reason(scores: TierScores, row: int, tier: str, resident: Resident) -> str:
     eligible = scores.eligible_mentor_count(row)
     if eligible == 0:
         return scores.no_candidate_reason(resident)

@@ -55,18 +55,24 @@ class TierScores:
     mentor_class: np.ndarray  # int [mentors]
     mentor_groups: list[list[int]]  # the mentors of each mentor class, ascending
 
-    def eligible_block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray):
+    def eligible_block(
+        self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray
+    ) -> np.ndarray:
         """Eligibility of every pair of ``rows`` x ``cols`` (residents x mentors)."""
         return self.key_eligible[
             np.ix_(self.resident_key[np.asarray(rows)], self.mentor_key[np.asarray(cols)])
         ]
 
-    def interest_block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray):
+    def interest_block(
+        self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray
+    ) -> np.ndarray:
         return self.tag_interest[
             np.ix_(self.resident_tags[np.asarray(rows)], self.mentor_tags[np.asarray(cols)])
         ]
 
-    def score_block(self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray):
+    def score_block(
+        self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray
+    ) -> np.ndarray:
         """Scores of every pair of ``rows`` x ``cols``, whether eligible or not."""
         cols = np.asarray(cols)
         return self.interest_weight * self.interest_block(rows, cols) + self.mentor_bonus[cols]
