@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from integrations.common.calendar import (
     SLOTS_PER_WEEK,
@@ -179,3 +181,55 @@ def test_a_pinned_today_keeps_the_time_of_day():
     now = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
     assert sync_moment(None, now) == now
     assert sync_moment(date(2026, 9, 30), now) == datetime(2026, 9, 30, 10, 30, tzinfo=UTC)
+
+
+ZONES = [NEW_YORK, ZoneInfo("Asia/Jerusalem"), ZoneInfo("Australia/Lord_Howe"), UTC]
+
+
+def _slot_by_slot(week_start: date, tz, intervals: list[Busy]) -> tuple[int, int]:
+    """The definition, one slot and one interval at a time: no merging, no sweeping."""
+    free, seconds = 0, 0.0
+    for slot in working_slots(week_start, tz):
+        pieces = sorted(
+            (max(b.start, slot.start), min(b.end, slot.end))
+            for b in intervals
+            if b.start < slot.end and b.end > slot.start and b.end > b.start
+        )
+        covered, reach = 0.0, slot.start
+        for start, end in pieces:  # overlapping intervals count once within the slot
+            start = max(start, reach)
+            if end > start:
+                covered += (end - start).total_seconds()
+                reach = end
+        free += covered == 0
+        seconds += covered
+    return free, int(seconds // 60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    week=st.integers(0, 51),
+    spans=st.lists(
+        st.tuples(st.integers(0, 9 * 24 * 4), st.integers(-4, 48), st.integers(0, 59)),
+        max_size=25,
+    ),
+)
+def test_the_sweep_counts_what_slot_by_slot_counting_gives(zone, week, spans):
+    # quarter-hour starts over nine days around the week, lengths up to 12 hours (some
+    # empty or inverted), odd seconds: across daylight-saving changes in three zones
+    monday = date(2026, 1, 5) + timedelta(weeks=week)
+    origin = datetime.combine(monday, datetime.min.time(), tzinfo=UTC) - timedelta(days=1)
+    intervals = [
+        Busy(
+            origin + timedelta(minutes=15 * q, seconds=s),
+            origin + timedelta(minutes=15 * (q + n), seconds=s),
+        )
+        for q, n, s in spans
+    ]
+    result = week_availability(monday, zone, intervals)
+    assert (result.free_slots, result.busy_minutes) == _slot_by_slot(monday, zone, intervals)
+    rows = free_slot_rows("M1", [monday], zone, intervals, "ics")
+    assert (rows[0]["free_slots"], rows[0]["busy_minutes"]) == _slot_by_slot(
+        monday, zone, intervals
+    )
