@@ -46,6 +46,9 @@ from leadership.warehouse import raw_cursor, transaction
 log = logging.getLogger(__name__)
 
 COPY_CHUNK_ROWS = 50_000
+# A raw table whose rows grew by more than this share since the planner's statistics were
+# taken is analysed in the publishing transaction (autovacuum's default threshold).
+STALE_STATISTICS = 0.1
 
 
 @dataclass
@@ -179,6 +182,8 @@ def publish(
             inserted = _copy_accepted(
                 conn, contract, batch, accepted, batch_id, extracted_at, as_of, source
             )
+            if inserted:
+                _refresh_statistics(conn, raw_table(contract), inserted)
         if failed_rows:
             hold_reason = ["batch held: " + "; ".join(validation.batch_failures)] if held else []
             _copy_quarantined(
@@ -299,6 +304,20 @@ def _copy_accepted(
         meta,
     ).rowcount
     return int(inserted)
+
+
+def _refresh_statistics(conn: Any, table: str, inserted: int) -> None:
+    """ANALYZE ``table`` when this batch changed it by more than STALE_STATISTICS.
+
+    dbt builds right after a sync: without statistics PostgreSQL guesses the staging
+    views' sizes and joins them with nested loops that re-read one side per row of the
+    other (minutes at network scale). Autovacuum would analyse later, if it runs at all.
+    """
+    estimated = conn.exec_driver_sql(
+        "select reltuples from pg_class where oid = cast(%s as regclass)", (table,)
+    ).scalar_one()
+    if estimated < 0 or inserted > STALE_STATISTICS * estimated:
+        conn.exec_driver_sql(f"analyze {table}")
 
 
 def _csv_payload(frame: pd.DataFrame, types: dict[str, str], constants: list[str]) -> bytes:

@@ -96,3 +96,21 @@ def test_the_contract_is_enforced_on_the_mart(built) -> None:
     assert columns["current_pgy_level"] == "integer"
     assert columns["attending_since"] == "date"
     assert columns["is_active"] == "boolean"
+
+
+def test_every_table_the_build_writes_has_planner_statistics(built) -> None:
+    # the models and tests downstream of a table are planned on its statistics
+    url, _ = built
+    unanalysed = rows(
+        url,
+        "select s.schemaname || '.' || s.relname from pg_stat_user_tables s"
+        " where s.schemaname in ('staging', 'intermediate', 'marts', 'restricted')"
+        " and s.analyze_count = 0 order by 1",
+    )
+    analysed = rows(
+        url,
+        "select count(*) from pg_stat_user_tables where analyze_count > 0"
+        " and schemaname in ('intermediate', 'marts')",
+    )
+    assert unanalysed == []
+    assert analysed[0][0] >= 10

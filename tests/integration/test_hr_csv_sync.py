@@ -217,3 +217,42 @@ def test_quarantine_counts_match_per_stream(
     )
     for stream, count in expected.items():
         assert sql(f"select count(*) from quarantine.{stream}")[0][0] == count
+
+
+def test_a_load_that_changes_a_table_much_leaves_the_planner_statistics(
+    tmp_path: Path, warehouse_url: str, sql
+) -> None:
+    # dbt builds right after a sync; without statistics PostgreSQL plans the staging
+    # joins on guesses (nested loops that took minutes at network scale)
+    header = (
+        "worker_id,first_name,last_name,email,department,specialty,program,hire_date,"
+        "termination_date\n"
+    )
+    row = "W{i},Ada,Ng,ada{i}@example-health.org,Surgery,General Surgery,,2020-07-01,\n"
+    rows = [row.format(i=i) for i in range(500)]
+    (tmp_path / "workers_2026-01-01.csv").write_text(header + "".join(rows))
+    sync("hr_csv", path=tmp_path, streams=["workers"])
+
+    def analysed() -> tuple[float, int]:
+        ((tuples, count),) = sql(
+            "select c.reltuples, s.analyze_count from pg_class c"
+            " join pg_stat_user_tables s on s.relid = c.oid"
+            " where c.oid = 'raw.hr__workers'::regclass"
+        )
+        return tuples, count
+
+    assert analysed() == (500, 1)
+    assert sql(
+        "select n_distinct from pg_stats where tablename = 'hr__workers' and attname = 'worker_id'"
+    ) == [(-1,)]
+
+    rows[7] = rows[7].replace("Surgery,General", "Medicine,General")  # one row in 500
+    (tmp_path / "workers_2026-01-02.csv").write_text(header + "".join(rows))
+    sync("hr_csv", path=tmp_path, streams=["workers"])
+    assert analysed() == (500, 1)  # not worth a new sample
+
+    (tmp_path / "workers_2026-01-03.csv").write_text(
+        header + "".join(rows) + "".join(row.format(i=i) for i in range(500, 600))
+    )
+    sync("hr_csv", path=tmp_path, streams=["workers"])
+    assert analysed() == (601, 2)

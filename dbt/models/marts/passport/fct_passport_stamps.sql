@@ -1,9 +1,3 @@
--- The staging views keep a key's latest version with row_number() = 1, which leaves
--- the planner guessing a few rows where there are tens of thousands. At network scale it
--- then chose nested loops that re-read every contract deliverable for each contract (the
--- build ran over 13 minutes instead of 3 s); hash joins are right at every scale here.
-{{ config(pre_hook="set local enable_nestloop = off") }}
-
 with
 
 evidence as (
