@@ -114,3 +114,24 @@ def test_every_table_the_build_writes_has_planner_statistics(built) -> None:
     )
     assert unanalysed == []
     assert analysed[0][0] >= 10
+
+
+def test_every_mart_table_has_its_key_as_primary_key(built) -> None:
+    # enforced by PostgreSQL as the table is written: a mart with a duplicate or missing
+    # key fails its build and the previous table stays in place
+    url, _ = built
+    without_key = rows(
+        url,
+        "select t.table_schema || '.' || t.table_name from information_schema.tables t"
+        " where t.table_schema in ('marts', 'restricted') and t.table_type = 'BASE TABLE'"
+        " and not exists (select from information_schema.table_constraints c"
+        "   where c.table_schema = t.table_schema and c.table_name = t.table_name"
+        "   and c.constraint_type = 'PRIMARY KEY') order by 1",
+    )
+    keyed = rows(
+        url,
+        "select count(*) from information_schema.table_constraints"
+        " where table_schema = 'marts' and constraint_type = 'PRIMARY KEY'",
+    )
+    assert without_key == []
+    assert keyed[0][0] >= 20
