@@ -135,3 +135,24 @@ def test_every_mart_table_has_its_key_as_primary_key(built) -> None:
     )
     assert without_key == []
     assert keyed[0][0] >= 20
+
+
+def test_an_incremental_mart_built_before_its_key_was_declared_gets_it(built) -> None:
+    # an incremental run keeps the existing table, so the key is added where it is missing
+    url, inst = built
+    with psycopg.connect(url) as conn:
+        conn.execute("alter table marts.fct_free_slots drop constraint fct_free_slots_pkey")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("WAREHOUSE_URL", url)
+    try:
+        run_dbt(
+            ["build", "--select", "fct_free_slots"],
+            dbt_vars={"as_of_date": inst.as_of.isoformat()},
+        )
+    finally:
+        mp.undo()
+    assert rows(
+        url,
+        "select pg_get_constraintdef(oid) from pg_constraint"
+        " where conrelid = 'marts.fct_free_slots'::regclass and contype = 'p'",
+    ) == [("PRIMARY KEY (free_slot_week_id)",)]

@@ -3,7 +3,8 @@
         materialized='incremental',
         unique_key='free_slot_week_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="{{ ensure_primary_key('free_slot_week_id') }}"
     )
 }}
 
