@@ -136,21 +136,10 @@ def _working_slots(week_start: date, tz: tzinfo) -> tuple[Busy, ...]:
     return tuple(slots)
 
 
-def merge(intervals: Iterable[Busy]) -> list[Busy]:
-    """The union of busy intervals, sorted; empty and inverted intervals are dropped."""
-    merged: list[Busy] = []
-    for interval in sorted(i for i in intervals if i.end > i.start):
-        if merged and interval.start <= merged[-1].end:
-            if interval.end > merged[-1].end:
-                merged[-1] = Busy(merged[-1].start, interval.end)
-        else:
-            merged.append(interval)
-    return merged
-
-
 @dataclass(frozen=True)
 class _Spans:
-    """Merged busy time as POSIX seconds: disjoint, sorted, so both lists are sorted.
+    """The union of busy intervals as POSIX seconds: disjoint, sorted, so both lists are
+    sorted; empty and inverted intervals are dropped.
 
     The slot arithmetic runs for every mentor, week and working hour (a million slots
     per Graph sync of an institution): on plain numbers, not datetimes.

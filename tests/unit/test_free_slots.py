@@ -15,7 +15,6 @@ from integrations.common.calendar import (
     busy,
     counts_as_busy,
     free_slot_rows,
-    merge,
     resolve_timezone,
     sync_moment,
     week_availability,
@@ -107,12 +106,13 @@ def test_floating_times_are_the_mentors_wall_clock():
     assert week(tokyo) == (50, 0)  # 09:00 in Tokyo is 20:00 the evening before in New York
 
 
-def test_merge_sorts_joins_and_drops_empty_intervals():
-    a = busy(at(5, 9), at(5, 10), UTC)
-    b = busy(at(5, 10), at(5, 11), UTC)
-    c = busy(at(5, 12), at(5, 12), UTC)
-    d = busy(at(5, 8), at(5, 9, 30), UTC)
-    assert merge([b, c, a, d]) == [Busy(d.start, b.end)]
+def test_touching_intervals_join_and_empty_or_inverted_ones_block_nothing():
+    a = busy(at(5, 9), at(5, 10), NEW_YORK)
+    b = busy(at(5, 10), at(5, 11), NEW_YORK)
+    empty = busy(at(5, 12), at(5, 12), NEW_YORK)
+    inverted = busy(at(5, 15), at(5, 14), NEW_YORK)
+    d = busy(at(5, 8), at(5, 9, 30), NEW_YORK)
+    assert week(b, empty, a, inverted, d) == (47, 180)
 
 
 def test_rows_carry_the_contract_columns_per_week():
