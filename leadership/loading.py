@@ -3,7 +3,9 @@
 In a single transaction: the ``ops.batches`` row, the accepted rows COPY'd into
 ``raw.<feed>__<stream>``, the failing rows into ``quarantine.<feed>__<stream>``
 with every reason, and the stream's bookmark. A crash leaves nothing half-written
-and never moves a bookmark past data that was not saved.
+and never moves a bookmark past data that was not saved. A batch that changed its raw
+table by more than a tenth also refreshes the table's planner statistics there, so the
+dbt build that follows is planned on them.
 
 Raw keeps versions: a row is written only when its content differs from the
 version of the same key that was current at the extract's ``_as_of`` time
