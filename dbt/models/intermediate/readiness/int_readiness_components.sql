@@ -26,13 +26,9 @@ residents as (
 
 answers as (
 
-    select * from {{ ref('stg_surveys__confidence_answers') }}
-
-),
-
-survey_items as (
-
-    select * from {{ ref('survey_items') }}
+    -- the answers with their dimension, kept by the incremental mart: the staging view
+    -- would pick every answer's latest version again (millions at network scale)
+    select * from {{ ref('fct_confidence_answers') }}
 
 ),
 
@@ -77,7 +73,7 @@ confidence as (
     select
         residents.resident_id,
         residents.quarter,
-        survey_items.lrs_dimension,
+        answers.lrs_dimension,
         'confidence' as component,
         avg((answers.answer - 1) / 4.0 * 100) as component_score,
         count(*) as observations,
@@ -87,9 +83,7 @@ confidence as (
         on
             residents.resident_id = answers.resident_id
             and residents.quarter = answers.quarter
-    inner join survey_items
-        on answers.item_id = survey_items.item_id
-    group by residents.resident_id, residents.quarter, survey_items.lrs_dimension
+    group by residents.resident_id, residents.quarter, answers.lrs_dimension
 
 ),
 
