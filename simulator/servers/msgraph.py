@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 from integrations.common.calendar import resolve_timezone
-from simulator.calendars import MENTOR_TIMEZONE, MENTOR_TIMEZONE_WINDOWS, ZONE, occurrences
+from simulator.calendars import MENTOR_TIMEZONE, MENTOR_TIMEZONE_WINDOWS, ZONE, local, occurrences
 from simulator.program import Program
 from simulator.servers.base import Fault, Request, Response, SimServer
 
@@ -292,7 +292,7 @@ class MsGraphServer(SimServer):
 # the benchmarks that share its machine (Graph answers these from its store).
 @lru_cache(maxsize=65536)
 def _wall_to_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=ZONE).astimezone(UTC)
+    return local(moment).astimezone(UTC)
 
 
 def _dtz(moment: datetime, view_zone: tuple[str, Any]) -> dict[str, str]:
