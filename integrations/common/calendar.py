@@ -165,7 +165,8 @@ def _spans(intervals: Iterable[Busy]) -> _Spans:
 
 
 @lru_cache(maxsize=4096)
-def _slot_seconds(week_start: date, tz: tzinfo) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def slot_seconds(week_start: date, tz: tzinfo) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The week's working slots' starts and ends as POSIX seconds (see ``working_slots``)."""
     slots = _working_slots(week_start, tz)
     return tuple(s.start.timestamp() for s in slots), tuple(s.end.timestamp() for s in slots)
 
@@ -186,7 +187,7 @@ def week_availability(week_start: date, tz: tzinfo, busy_time: Iterable[Busy]) -
 def _week_availability(week_start: date, tz: tzinfo, spans: _Spans) -> WeekAvailability:
     if week_start.weekday() != 0:
         raise ValueError(f"week_start {week_start} is not a Monday")
-    slot_starts, slot_ends = _slot_seconds(week_start, tz)
+    slot_starts, slot_ends = slot_seconds(week_start, tz)
     week_end = slot_ends[-1]
     touched: set[int] = set()
     busy_seconds = 0.0
@@ -218,16 +219,35 @@ def free_slot_rows(
     for week in weeks:
         week_result = _week_availability(week, tz, spans)
         rows.append(
-            {
-                "mentor_id": mentor_id,
-                "week_start": week.isoformat(),
-                "free_slots": week_result.free_slots,
-                "busy_minutes": week_result.busy_minutes,
-                "working_slots": week_result.working_slots,
-                "calendar_source": calendar_source,
-            }
+            free_slot_row(
+                mentor_id,
+                week,
+                week_result.free_slots,
+                week_result.busy_minutes,
+                week_result.working_slots,
+                calendar_source,
+            )
         )
     return rows
+
+
+def free_slot_row(
+    mentor_id: str | None,
+    week: date,
+    free_slots: int,
+    busy_minutes: int,
+    working_slots: int,
+    calendar_source: str,
+) -> dict[str, Any]:
+    """One ``calendar__free_slots`` record."""
+    return {
+        "mentor_id": mentor_id,
+        "week_start": week.isoformat(),
+        "free_slots": free_slots,
+        "busy_minutes": busy_minutes,
+        "working_slots": working_slots,
+        "calendar_source": calendar_source,
+    }
 
 
 def unknown_rows(

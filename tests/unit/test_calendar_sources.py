@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from integrations.common.calendar import week_availability
+from integrations.common.calendar import Busy, week_availability, weeks_ahead
 from integrations.ics.feeds import FeedUnreadable, parse_feed
-from integrations.msgraph.schedules import Window, map_entries, view_to_busy
+from integrations.msgraph.client import INTERVALS
+from integrations.msgraph.schedules import Window, map_entries, view_free_slot_rows
 
 NEW_YORK = ZoneInfo("America/New_York")
 MONDAY = date(2026, 10, 26)  # the week daylight saving ends (Sunday 1 November)
@@ -165,10 +169,57 @@ def test_an_event_without_a_start_makes_the_feed_undatable():
     assert parse_feed(body, UTC, MONDAY, MONDAY).undatable == 2
 
 
-def test_availability_view_digits_become_busy_intervals():
-    start = datetime(2026, 10, 25, tzinfo=UTC)
-    intervals = view_to_busy("0012340", start, 60)
-    assert [(b.start.hour, b.end.hour) for b in intervals] == [(2, 5)]  # 1, 2, 3; 4 is not busy
+def test_availability_view_digits_1_2_3_block_their_slots_and_4_does_not():
+    window = Window(
+        [MONDAY], datetime(2026, 10, 25, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC), 60
+    )
+    monday_8_utc = 24 + 8
+    for digit, blocks in [("0", False), ("1", True), ("2", True), ("3", True), ("4", False)]:
+        view = "0" * monday_8_utc + digit + "0" * (window.digits - monday_8_utc - 1)
+        (row,) = view_free_slot_rows("M1", view, window, UTC)
+        assert (row["free_slots"], row["busy_minutes"]) == ((49, 60) if blocks else (50, 0))
+
+
+def _busy_runs(view: str, start: datetime, minutes: int) -> list[Busy]:
+    """The reference reading: each run of digits other than 0 and 4 is one busy interval."""
+    step = timedelta(minutes=minutes)
+    return [
+        Busy(start + m.start() * step, start + m.end() * step) for m in re.finditer("[^04]+", view)
+    ]
+
+
+# Nepal (+05:45) against 20-, 30- and 60-minute digits cuts slots across digits; Lord Howe
+# moves its clocks by half an hour; New York's daylight saving ends in the weeks below.
+VIEW_ZONES = [NEW_YORK, ZoneInfo("Asia/Kathmandu"), ZoneInfo("Australia/Lord_Howe"), UTC]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zone=st.sampled_from(VIEW_ZONES),
+    interval=st.sampled_from(INTERVALS),
+    week=st.integers(0, 51),
+    runs=st.lists(
+        st.tuples(
+            st.integers(0, 37 * 24 * 60), st.integers(1, 12 * 60), st.sampled_from("1234x\u00e9")
+        ),
+        max_size=20,
+    ),
+)
+def test_a_view_gives_what_its_busy_intervals_give_slot_by_slot(zone, interval, week, runs):
+    today = date(2026, 1, 5) + timedelta(weeks=week)
+    start = datetime.combine(today - timedelta(days=1), datetime.min.time(), UTC)
+    window = Window(weeks_ahead(today, 4), start, start + timedelta(days=37), interval)
+    digits = ["0"] * window.digits
+    for minute, length, digit in runs:  # a digit run from minute, undocumented ones too
+        for i in range(minute // interval, min(window.digits, (minute + length) // interval)):
+            digits[i] = digit
+    view = "".join(digits)
+    rows = view_free_slot_rows("M1", view + "000", window, zone)  # digits past the window: ignored
+    busy = _busy_runs(view, start, interval)
+    expected = [week_availability(w, zone, busy) for w in window.weeks]
+    assert [(r["week_start"], r["free_slots"], r["busy_minutes"]) for r in rows] == [
+        (e.week_start.isoformat(), e.free_slots, e.busy_minutes) for e in expected
+    ]
 
 
 def test_graph_entries_map_to_rows_or_to_what_went_wrong():
