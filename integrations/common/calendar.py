@@ -2,9 +2,11 @@
 
 The ``calendar__free_slots`` contract counts, per mentor and ISO week (``week_start`` is
 the Monday), the one-hour slots of the working week, Monday-Friday 08:00-18:00 *in the
-mentor's time zone* (50 slots), that no busy time touches. Connectors turn what their
-vendor says (Graph's ``availabilityView`` digits, an ICS feed's events) into busy
-intervals and a time zone; this module does the rest, so both sources count the same way.
+mentor's time zone* (50 slots), that no busy time touches. The ICS connector turns a
+feed's events into busy intervals and a time zone, and this module counts. The Graph
+connector counts its ``availabilityView`` digits against this module's slots
+(``slot_seconds``) as arrays, by the same definition (a property test holds the two
+readings equal), and writes the same rows (``free_slot_row``).
 
 What counts as busy (one decision for every source):
 - ``busy`` and ``oof`` (out of office): busy.
@@ -141,8 +143,9 @@ class _Spans:
     """The union of busy intervals as POSIX seconds: disjoint, sorted, so both lists are
     sorted; empty and inverted intervals are dropped.
 
-    The slot arithmetic runs for every mentor, week and working hour (a million slots
-    per Graph sync of an institution): on plain numbers, not datetimes.
+    The slot arithmetic runs for every mentor, week and working hour of every ICS feed:
+    on plain numbers, not datetimes. (Graph's availability views are read as arrays
+    instead, ``integrations.msgraph.schedules``.)
     """
 
     starts: list[float]
