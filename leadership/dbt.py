@@ -13,6 +13,7 @@ Cosmos renders the build DAG from.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -28,6 +29,8 @@ from leadership.warehouse import connection_params, warehouse_url
 PROFILE_NAME = "leadership"
 TARGET_NAME = "warehouse"
 MANIFEST = DBT_DIR / "target" / "manifest.json"
+# What decides what a build writes: a change to any of these is a change of the marts.
+PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests", "snapshots")
 
 
 def work_dir() -> Path:
@@ -167,10 +170,28 @@ def record_build(
 
     with warehouse.transaction() as conn:
         conn.exec_driver_sql(
-            "insert into ops.mart_builds (as_of_date, started_at, selector, run_id, refreshed)"
-            " values (%s, %s, %s, %s, %s)",
-            (as_of, started_at, selector, run_id, refreshed),
+            "insert into ops.mart_builds"
+            " (as_of_date, started_at, selector, run_id, refreshed, project)"
+            " values (%s, %s, %s, %s, %s, %s)",
+            (as_of, started_at, selector, run_id, refreshed, project_fingerprint()),
         )
+
+
+def project_fingerprint(root: Path = DBT_DIR) -> str:
+    """A digest of the dbt project's models, macros, seeds and tests (names and contents).
+
+    Kept with every build: marts built by another version of the project (a changed
+    model, a new LRS weight in a seed) do not describe a day, whatever arrived since.
+    """
+    digest = hashlib.sha256()
+    for part in PROJECT_PARTS:
+        path = root / part
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 ASSIGNMENT_MARTS = "stg_program__assignments+"
@@ -179,9 +200,10 @@ ASSIGNMENT_MARTS = "stg_program__assignments+"
 def marts_describe(as_of: date) -> bool:
     """True when the marts describe ``as_of`` with everything published and matched since.
 
-    That is: the last full build was as of ``as_of`` and started after the last batch,
-    and the assignment marts were rebuilt (by that build or a later one of
-    ASSIGNMENT_MARTS, as of the same day) after the last matching run.
+    That is: the last full build was as of ``as_of``, by this version of the dbt project,
+    and started after the last batch, and the assignment marts were rebuilt (by that
+    build or a later one of ASSIGNMENT_MARTS, as of the same day) after the last
+    matching run.
     """
     from leadership import warehouse
 
@@ -192,14 +214,18 @@ def marts_describe(as_of: date) -> bool:
                 "   select * from ops.mart_builds where selector is null"
                 "   order by build_id desc limit 1)"
                 " select exists (select 1 from last_full f"
-                " where f.as_of_date = %(as_of)s"
+                " where f.as_of_date = %(as_of)s and f.project = %(project)s"
                 " and f.started_at >= coalesce("
                 "   (select max(finished_at) from ops.batches), '-infinity')"
                 " and coalesce((select max(finished_at) from program.match_runs), '-infinity')"
                 "   <= (select max(b.started_at) from ops.mart_builds b"
                 "       where b.build_id >= f.build_id and b.as_of_date = %(as_of)s"
                 "       and (b.selector is null or b.selector = %(assignments)s)))",
-                {"as_of": as_of, "assignments": ASSIGNMENT_MARTS},
+                {
+                    "as_of": as_of,
+                    "assignments": ASSIGNMENT_MARTS,
+                    "project": project_fingerprint(),
+                },
             ).scalar()
         )
 
@@ -208,17 +234,18 @@ def changed_since_last_build(as_of: date) -> list[str] | None:
     """The dbt selection a refresh as of ``as_of`` needs, or None when it needs a full build.
 
     A refresh is enough when the last build that left every mart current was as of the
-    same day: then only what is downstream of the streams with new record versions
-    since it started (and of ``program.assignments``, after a matching run) can differ.
+    same day, by the same version of the dbt project: then only what is downstream of
+    the streams with new record versions since it started (and of
+    ``program.assignments``, after a matching run) can differ.
     """
     from leadership import warehouse
 
     with warehouse.transaction() as conn:
         last = conn.exec_driver_sql(
-            "select build_id, as_of_date, started_at from ops.mart_builds"
+            "select build_id, as_of_date, started_at, project from ops.mart_builds"
             " where selector is null order by build_id desc limit 1"
         ).first()
-        if last is None or last.as_of_date != as_of:
+        if last is None or last.as_of_date != as_of or last.project != project_fingerprint():
             return None
         streams = conn.exec_driver_sql(
             "select distinct feed, stream from ops.batches"
@@ -255,7 +282,9 @@ def build_marts(
     """``dbt build`` as of ``as_of``, unless the marts already describe that day.
 
     Quarterly jobs call this first, so a backfilled quarter reads marts of its own
-    quarter's end, and a re-run does not rebuild what is already right.
+    quarter's end, and a re-run does not rebuild what is already right. After new
+    batches only what they reach is rebuilt; after a change to the dbt project
+    (``project_fingerprint``) everything is.
     """
     if not force and marts_describe(as_of):
         return f"the marts already describe {as_of}; nothing arrived since: not rebuilt"

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
-from leadership.dbt import ASSIGNMENT_MARTS, marts_describe, record_build
+from leadership.config import DBT_DIR
+from leadership.dbt import (
+    ASSIGNMENT_MARTS,
+    PROJECT_PARTS,
+    changed_since_last_build,
+    marts_describe,
+    project_fingerprint,
+    record_build,
+)
 from leadership.orchestration import on_task_failure, quarter_window
 
 
@@ -67,3 +76,37 @@ def test_quarterly_jobs_know_whether_the_marts_describe_their_quarter(warehouse_
         " now(), now() + interval '3 minutes')"
     )
     assert not marts_describe(date(2026, 9, 30))  # new data arrived since the build
+
+
+def test_marts_built_by_another_version_of_the_dbt_project_describe_no_day(warehouse_url, sql):
+    as_of = date(2026, 9, 30)
+    record_build(as_of, datetime.now(UTC))
+    assert marts_describe(as_of) and changed_since_last_build(as_of) == []
+    # the same build, recorded by a checkout whose models or seeds differed
+    sql("update ops.mart_builds set project = 'an older project' where as_of_date = %s", (as_of,))
+    assert not marts_describe(as_of)
+    assert changed_since_last_build(as_of) is None  # a full build, not a refresh
+
+
+def test_the_project_fingerprint_follows_models_and_seeds_not_dbt_output(tmp_path):
+    for part in PROJECT_PARTS:
+        source = DBT_DIR / part
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / part)
+        elif source.exists():
+            shutil.copy(source, tmp_path / part)
+    first = project_fingerprint(tmp_path)
+    assert first == project_fingerprint(DBT_DIR)  # names are relative to the project
+
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "run_results.json").write_text("{}")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "dbt.log").write_text("a build ran")
+    assert project_fingerprint(tmp_path) == first
+
+    weights = tmp_path / "seeds" / "lrs_weights.csv"
+    weights.write_text(weights.read_text() + "\n")
+    edited = project_fingerprint(tmp_path)
+    assert edited != first
+    weights.rename(tmp_path / "seeds" / "lrs_weights_renamed.csv")
+    assert project_fingerprint(tmp_path) not in {first, edited}
