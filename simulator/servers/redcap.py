@@ -210,9 +210,14 @@ class RedcapServer(SimServer):
                 names.append(name)
         return names
 
-    def _instances(self, record_id: str, subs: list[Submission]) -> list[dict[str, str]]:
+    def _instances(
+        self, record_id: str, subs: list[Submission], forms: list[str]
+    ) -> list[dict[str, str]]:
+        """The record's repeating instances of the instruments in ``forms``, in their order."""
         rows = []
         for form, stream in INSTRUMENTS.items():
+            if form not in forms:  # an export asks for one instrument: build only its rows
+                continue
             mine = [s for s in subs if s.stream == stream]
             for n, sub in enumerate(mine, 1):
                 rows.append(self._instance(record_id, form, n, sub))
@@ -365,10 +370,9 @@ class RedcapServer(SimServer):
             if (begin and changed <= begin) or (end and changed > end):
                 continue
             rows.append(self._base_row(record_id, forms, fields, survey_fields))
-            for instance in self._instances(record_id, subs):
+            for instance in self._instances(record_id, subs, forms):
                 form = instance["redcap_repeat_instrument"]
-                if form in forms:
-                    rows.append(self._shape(instance, form, fields, survey_fields))
+                rows.append(self._shape(instance, form, fields, survey_fields))
         if records and self.content_fault("duplicate_page", request.path):
             rows = rows + rows  # the batch served twice
         return Response.json(rows)
