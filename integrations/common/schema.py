@@ -8,7 +8,7 @@ shape onto the same contract, so validation, loading and dbt see one shape.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -100,14 +100,26 @@ def drop_exact_duplicates(records: Iterable[Mapping[str, Any]]) -> list[Mapping[
     Records that share a key but differ are all kept: which one is right is for
     validation to decide (it quarantines them), not for the connector to guess.
     """
-    seen: set[str] = set()
+    # Records are first compared as sorted items, which Python hashes without writing
+    # anything out; only records equal that way (duplicates, or ``1`` against ``True``)
+    # are compared as JSON, which tells every type apart. Most records are never dumped.
+    kept: dict[Hashable, list[Mapping[str, Any]]] = {}
     out = []
     for record in records:
-        fingerprint = json.dumps(record, sort_keys=True, default=str)
-        if fingerprint not in seen:
-            seen.add(fingerprint)
-            out.append(record)
+        key = tuple(sorted(record.items()))
+        try:
+            same = kept.setdefault(key, [])
+        except TypeError:  # a list or dict among the values: compare as JSON
+            same = kept.setdefault(_as_json(record), [])
+        if same and any(_as_json(other) == _as_json(record) for other in same):
+            continue
+        same.append(record)
+        out.append(record)
     return out
+
+
+def _as_json(record: Mapping[str, Any]) -> str:
+    return json.dumps(record, sort_keys=True, default=str)
 
 
 def columns(*specs: str | tuple[str, ColumnType]) -> tuple[Column, ...]:

@@ -10,6 +10,7 @@ of the instrument is a Likert item (one row per answered item, raw code = answer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,9 @@ SYSTEM_FIELDS = {
     "redcap_data_access_group",
 }
 COMPLETE = "2"  # <form>_complete: 0 incomplete, 1 unverified, 2 complete
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+# the shape of TIMESTAMP_FORMAT, which datetime.fromisoformat reads ten times faster
+_TIMESTAMP_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 CHOICE_TYPES = {"radio", "dropdown", "checkbox", "yesno", "truefalse"}
 
 
@@ -223,8 +227,12 @@ class FormMapper:
         """``YYYY-MM-DD HH:MM:SS`` in the server's time zone -> ISO 8601 with offset."""
         if not value or value == "[not completed]":
             return None
+        text = str(value)
         try:
-            local = datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S")
+            if _TIMESTAMP_SHAPE.fullmatch(text):
+                local = datetime.fromisoformat(text)
+            else:
+                local = datetime.strptime(text, TIMESTAMP_FORMAT)
         except ValueError:
             return value  # left as is: validation quarantines it with the value quoted
         return local.replace(tzinfo=self.tz).isoformat()
