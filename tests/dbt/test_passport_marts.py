@@ -137,6 +137,26 @@ def test_every_mart_table_has_its_key_as_primary_key(built) -> None:
     assert keyed[0][0] >= 20
 
 
+def test_mart_codes_and_scores_are_checked_by_postgresql(built) -> None:
+    # enumerations and the LRS range are check constraints: a value outside them fails
+    # the mart's build before the table is swapped in, where a test would fail after
+    url, _ = built
+    checks = rows(
+        url,
+        "select conrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint"
+        " where contype = 'c' and connamespace = 'marts'::regnamespace order by 1, 2",
+    )
+    assert len(checks) >= 13
+    assert (
+        "marts.fct_readiness_scores",
+        "CHECK (((lrs >= (0)::numeric) AND (lrs <= (100)::numeric)))",
+    ) in checks
+    with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("update marts.fct_kpis set unit = 'furlongs' where true")
+    with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("update marts.fct_readiness_scores set lrs = 100.1 where lrs is not null")
+
+
 def test_an_incremental_mart_built_before_its_key_was_declared_gets_it(built) -> None:
     # an incremental run keeps the existing table, so the key is added where it is missing
     url, inst = built
