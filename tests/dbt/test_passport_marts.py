@@ -147,6 +147,7 @@ def test_mart_codes_and_scores_are_checked_by_postgresql(built) -> None:
         " where contype = 'c' and connamespace = 'marts'::regnamespace order by 1, 2",
     )
     assert len(checks) >= 13
+    assert rows(url, "select count(*) from marts.fct_readiness_scores")[0][0] > 0
     assert (
         "marts.fct_readiness_scores",
         "CHECK (((lrs >= (0)::numeric) AND (lrs <= (100)::numeric)))",
@@ -154,7 +155,9 @@ def test_mart_codes_and_scores_are_checked_by_postgresql(built) -> None:
     with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.CheckViolation):
         conn.execute("update marts.fct_kpis set unit = 'furlongs' where true")
     with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.CheckViolation):
-        conn.execute("update marts.fct_readiness_scores set lrs = 100.1 where lrs is not null")
+        conn.execute("update marts.fct_readiness_scores set lrs = 100.1 where true")
+    with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("update marts.fct_readiness_scores set readiness_status = 'maybe' where true")
 
 
 def test_an_incremental_mart_built_before_its_key_was_declared_gets_it(built) -> None:
