@@ -111,8 +111,10 @@ def drop_exact_duplicates(records: Iterable[Mapping[str, Any]]) -> list[Mapping[
             same = kept.setdefault(key, [])
         except TypeError:  # a list or dict among the values: compare as JSON
             same = kept.setdefault(_as_json(record), [])
-        if same and any(_as_json(other) == _as_json(record) for other in same):
-            continue
+        if same:
+            text = _as_json(record)
+            if any(_as_json(other) == text for other in same):
+                continue
         same.append(record)
         out.append(record)
     return out
