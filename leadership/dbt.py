@@ -16,14 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from leadership.config import DBT_DIR, local_dir
+from leadership.dbt_worker import DbtWorker, WorkerStopped
 from leadership.warehouse import connection_params, warehouse_url
 
 PROFILE_NAME = "leadership"
@@ -31,6 +30,9 @@ TARGET_NAME = "warehouse"
 MANIFEST = DBT_DIR / "target" / "manifest.json"
 # What decides what a build writes: a change to any of these is a change of the marts.
 PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests", "snapshots")
+# dbt stays up between this process's commands (leadership/dbt_worker.py): it parses the
+# project once instead of once per command.
+_WORKER = DbtWorker()
 
 
 def work_dir() -> Path:
@@ -65,11 +67,6 @@ def profile_env_if_configured() -> dict[str, str]:
     return profile_env(url) if url else {}
 
 
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
-
-
 def run_dbt(
     args: Sequence[str],
     *,
@@ -86,7 +83,6 @@ def run_dbt(
     ``progress`` sees dbt's progress lines, or ``every_line`` of its output.
     """
     command = [
-        dbt_executable(),
         *args,
         "--project-dir",
         str(DBT_DIR),
@@ -107,22 +103,25 @@ def run_dbt(
         "DBT_LOG_PATH": str(work_dir() / "logs"),
     }
     lines: list[str] = []
-    with subprocess.Popen(
-        command, cwd=DBT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip("\n"))
-            if progress and (every_line or _is_progress_line(line)):
-                progress(line.rstrip("\n"))
-    output = "\n".join(lines)
-    if proc.returncode != 0:
+
+    def take(line: str) -> None:
+        lines.append(line)
+        if progress and (every_line or _is_progress_line(line)):
+            progress(line)
+
+    try:
+        returncode = _WORKER.run(
+            command, env=env, project=project_fingerprint(), cwd=str(DBT_DIR), on_line=take
+        )
+    except WorkerStopped as stopped:
+        returncode, lines = -1, [*lines, str(stopped)]
+    if returncode != 0:
         tail = "\n".join(lines[-25:])
         raise DbtError(
-            f"dbt {' '.join(args)} failed (exit {proc.returncode}); last lines:\n{tail}\n"
+            f"dbt {' '.join(args)} failed (exit {returncode}); last lines:\n{tail}\n"
             f"Full log: {work_dir() / 'logs' / 'dbt.log'}"
         )
-    return output
+    return "\n".join(lines)
 
 
 def _is_progress_line(line: str) -> bool:

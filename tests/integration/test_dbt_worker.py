@@ -1,0 +1,86 @@
+"""dbt stays up between a process's commands, and still builds where and what it is told."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import psycopg
+import pytest
+
+from leadership import dbt
+from leadership.dbt_worker import _parse_key
+
+
+def _has_view(url: str, schema: str, name: str) -> bool:
+    with psycopg.connect(url) as conn:
+        return bool(
+            conn.execute(
+                "select 1 from information_schema.views where table_schema = %s"
+                " and table_name = %s",
+                (schema, name),
+            ).fetchone()
+        )
+
+
+def _worker_pid() -> int:
+    return dbt._WORKER._process.pid
+
+
+def test_one_worker_builds_in_each_warehouse_it_is_pointed_at(new_database, monkeypatch):
+    first, second = new_database(), new_database()
+    pids = []
+    for url in (first, second, first):
+        monkeypatch.setenv("WAREHOUSE_URL", url)
+        output = dbt.run_dbt(["run", "--select", "stg_hr__workers"])
+        assert "Completed successfully" in output
+        pids.append(_worker_pid())
+
+    # the parse kept for the first warehouse is not used for the second, whose
+    # database name the parsed project carries in every relation
+    assert _has_view(first, "staging", "stg_hr__workers")
+    assert _has_view(second, "staging", "stg_hr__workers")
+    assert len(set(pids)) == 1
+
+
+def test_a_failed_command_says_what_dbt_said_and_the_worker_goes_on(warehouse_url):
+    with pytest.raises(dbt.DbtError, match="no_such_macro") as failed:
+        dbt.run_dbt(["run-operation", "no_such_macro"])
+    assert "Full log:" in str(failed.value)
+
+    output = dbt.run_dbt(["run", "--select", "stg_hr__workers"])
+    assert "Completed successfully" in output
+    assert _has_view(warehouse_url, "staging", "stg_hr__workers")
+
+
+def test_a_worker_that_dies_mid_command_fails_that_command_only(warehouse_url):
+    dbt.run_dbt(["run", "--select", "stg_hr__workers"])
+    doomed = _worker_pid()
+
+    def kill_on_first_line(line: str) -> None:
+        if dbt._WORKER._process is not None and _worker_pid() == doomed:
+            os.kill(doomed, signal.SIGKILL)
+
+    with pytest.raises(dbt.DbtError, match="the dbt worker ended"):
+        dbt.run_dbt(
+            ["run", "--select", "stg_hr__workers"], progress=kill_on_first_line, every_line=True
+        )
+
+    output = dbt.run_dbt(["run", "--select", "stg_hr__workers"])
+    assert "Completed successfully" in output
+    assert _worker_pid() != doomed
+
+
+def test_a_parse_is_reused_only_for_the_same_project_vars_and_warehouse():
+    args = ["build", "--project-dir", "p", "--profiles-dir", "p", "--vars", '{"as_of_date": "x"}']
+    env = {"DBT_PG_DBNAME": "a", "DBT_PG_HOST": "h", "PYTEST_CURRENT_TEST": "one"}
+    key = _parse_key(args, env, "fingerprint")
+
+    # what a parse does not depend on: the command, its selection, unrelated variables
+    same = _parse_key(
+        ["test", "--select", "x", *args[1:]], {**env, "PYTEST_CURRENT_TEST": "two"}, "fingerprint"
+    )
+    assert same == key
+    assert _parse_key(args, {**env, "DBT_PG_DBNAME": "b"}, "fingerprint") != key
+    assert _parse_key([*args[:-1], '{"as_of_date": "y"}'], env, "fingerprint") != key
+    assert _parse_key(args, env, "changed project") != key
