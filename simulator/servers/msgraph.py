@@ -82,6 +82,10 @@ class MsGraphServer(SimServer):
         self.by_email = {p.email.lower(): p for p in program.mentors}
         # mailboxes Graph cannot read (tests add to it): email -> responseCode
         self.failing_mailboxes: dict[str, str] = {}
+        # A mailbox's schedule for a window, as computed last: Graph answers from its
+        # store, and recomputing every occurrence for each request made this simulated
+        # server's CPU most of a sync's time on the machine it shares with the client.
+        self._schedules: dict[tuple, dict[str, Any]] = {}
 
     def connection(self) -> dict[str, Any]:
         return {
@@ -218,6 +222,34 @@ class MsGraphServer(SimServer):
                     "responseCode": failing or "ErrorMailRecipientNotFound",
                 },
             }
+        events = self.program.calendars.get(person.worker_id, [])
+        # a test adds an event and takes it away again: the list's length keys the entry
+        key = (email, start, end, interval, view_zone[0], id(events), len(events))
+        entry = self._schedules.get(key)
+        if entry is None:
+            if len(self._schedules) > 100_000:
+                self._schedules.clear()
+            entry = self._schedules[key] = self._schedule(
+                email, events, start, end, interval, view_zone
+            )
+        entry = dict(entry)  # the faults below change the copy, not the stored schedule
+        if self.has_fault("drift_added"):
+            entry["freeBusyViewType"] = "Detailed"
+        if self.has_fault("drift_renamed"):
+            entry["availabilityView_v2"] = entry.pop("availabilityView")
+        if self.has_fault("drift_missing"):
+            entry.pop("scheduleId")
+        return entry
+
+    def _schedule(
+        self,
+        email: str,
+        events: list[Any],
+        start: datetime,
+        end: datetime,
+        interval: int,
+        view_zone: Any,
+    ) -> dict[str, Any]:
         step = timedelta(minutes=interval)
         n = int((end - start) / step)
         ranks = [0] * n
@@ -227,7 +259,7 @@ class MsGraphServer(SimServer):
             start.astimezone(ZONE).replace(tzinfo=None) - timedelta(days=1),
             end.astimezone(ZONE).replace(tzinfo=None) + timedelta(days=1),
         )
-        for occ in occurrences(self.program.calendars.get(person.worker_id, []), *window):
+        for occ in occurrences(events, *window):
             event = occ.event
             if event.cancelled:
                 continue
@@ -251,7 +283,7 @@ class MsGraphServer(SimServer):
             for i in range(first, last):
                 if rank > ranks[i]:
                     ranks[i], view[i] = rank, digit
-        entry: dict[str, Any] = {
+        return {
             "scheduleId": email,
             "availabilityView": view.decode(),
             "scheduleItems": sorted(items, key=lambda i: i["start"]["dateTime"]),
@@ -262,13 +294,6 @@ class MsGraphServer(SimServer):
                 "timeZone": {"name": MENTOR_TIMEZONE_WINDOWS},
             },
         }
-        if self.has_fault("drift_added"):
-            entry["freeBusyViewType"] = "Detailed"
-        if self.has_fault("drift_renamed"):
-            entry["availabilityView_v2"] = entry.pop("availabilityView")
-        if self.has_fault("drift_missing"):
-            entry.pop("scheduleId")
-        return entry
 
     @staticmethod
     def _moment(value: Any) -> datetime:
