@@ -7,9 +7,11 @@ sync resumes after the last published batch.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -148,6 +150,47 @@ def sync(
     **options: Any,
 ) -> list[BatchResult]:
     """Sync ``source`` (all its streams, or the named ones); return one result per batch."""
+    with collector_paused():
+        return _sync(
+            source,
+            streams=streams,
+            full_refresh=full_refresh,
+            run_id=run_id,
+            today=today,
+            progress=progress,
+            **options,
+        )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the duration, back on after (if it was on).
+
+    A sync makes millions of objects (decoded JSON, records, normalised columns) that
+    form no reference cycles, and reference counting frees them; meanwhile the collector
+    would walk every object alive, again and again as they accumulate: a third of a
+    Microsoft Graph sync's CPU time (0.5 of 1.8 s at institution scale). Garbage with
+    cycles made meanwhile waits for the first collection after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _sync(
+    source: str,
+    *,
+    streams: Iterable[str] | None,
+    full_refresh: bool,
+    run_id: str | None,
+    today: date | None,
+    progress: Progress | None,
+    **options: Any,
+) -> list[BatchResult]:
     say = progress or log.info
     # Connectors that look at the calendar (free slots of "this week") get the same day.
     connector = build_connector(source, **({"today": today} if today else {}), **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -20,6 +21,7 @@ FREE_DIGITS = frozenset("04")
 # whether a view's character (as a byte) is busy: every byte but the free digits'
 _BUSY_BYTE = np.ones(256, dtype=bool)
 _BUSY_BYTE[[ord(digit) for digit in FREE_DIGITS]] = False
+_UNDOCUMENTED_DIGIT = re.compile("[^" + "".join(sorted(BUSY_DIGITS | FREE_DIGITS)) + "]")
 KNOWN_FIELDS = {"scheduleId", "availabilityView", "scheduleItems", "workingHours", "error"}
 
 
@@ -184,7 +186,7 @@ def map_entries(
             problem = "the entry has no availabilityView"
         elif len(view) < window.digits:
             problem = f"availabilityView has {len(view)} digits, {window.digits} expected"
-        elif set(view) - BUSY_DIGITS - FREE_DIGITS:
+        elif _UNDOCUMENTED_DIGIT.search(view):
             outcome.problems.append(
                 f"{', '.join(names)}: undocumented availabilityView digits "
                 f"{''.join(sorted(set(view) - BUSY_DIGITS - FREE_DIGITS))} counted as busy"

@@ -113,3 +113,22 @@ def test_the_bearer_token_is_sent_but_not_recorded(echo) -> None:
     http, _ = client(echo)
     http.get_json("/thing")
     assert "Authorization" not in echo.requests[0].headers
+
+
+def test_a_typed_decode_leaves_raw_parts_undecoded_and_other_shapes_as_they_are(echo) -> None:
+    import msgspec
+
+    http, _ = client(echo)
+    echo.responses.append(Response.json({"value": [{"id": 1, "items": [1, 2]}], "extra": "x"}))
+    typed = http.get_json("/thing", decode_as=dict[str, msgspec.Raw])
+    assert isinstance(typed["value"], msgspec.Raw)
+    assert msgspec.json.decode(typed["value"]) == [{"id": 1, "items": [1, 2]}]
+
+    # valid JSON of another shape: decoded as it is, for the caller to name the problem
+    echo.responses.append(Response.json([1, 2, 3]))
+    assert http.get_json("/thing", decode_as=dict[str, msgspec.Raw]) == [1, 2, 3]
+
+    # a body cut short is still retried like any other
+    echo.inject("truncated", times=1)
+    assert http.get_json("/thing", decode_as=dict[str, msgspec.Raw])["path"]
+    assert len(echo.requests) == 4

@@ -272,3 +272,23 @@ def test_throttling_is_retried_after_the_time_graph_asks(tiny_simulator, warehou
     assert datetime.now() - started >= timedelta(seconds=1)
     assert result.quarantined == 0 and result.published > 0
     assert len(schedule_calls(server)) == 3  # the throttled call and its retry, then one more
+
+
+def test_entries_are_read_without_their_events_and_odd_shapes_are_left_as_they_are():
+    import msgspec
+
+    from integrations.msgraph.client import _entries
+
+    def value(text: str) -> msgspec.Raw:
+        return msgspec.json.decode(text.encode(), type=dict[str, msgspec.Raw])["value"]
+
+    entry = (
+        '{"scheduleId": "a@x.org", "availabilityView": "0201", "new": {"k": [1]},'
+        ' "scheduleItems": [{"status": "busy"}]}'
+    )
+    assert _entries(value(f'{{"value": [{entry}]}}')) == [
+        {"scheduleId": "a@x.org", "availabilityView": "0201", "new": {"k": [1]}}
+    ]
+    # an entry that is not an object: every entry as Graph sent it, for map_entries to report
+    assert _entries(value(f'{{"value": [{entry}, 5]}}'))[1] == 5
+    assert _entries(value('{"value": {"not": "a list"}}')) == {"not": "a list"}
