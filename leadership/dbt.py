@@ -124,6 +124,11 @@ def run_dbt(
     return "\n".join(lines)
 
 
+def stop_dbt_worker() -> None:
+    """End this process's dbt worker: the next command starts one and parses again."""
+    _WORKER.stop()
+
+
 def _is_progress_line(line: str) -> bool:
     return (
         (" of " in line and ("OK " in line or "ERROR" in line or "FAIL" in line or "PASS" in line))
