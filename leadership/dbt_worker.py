@@ -19,6 +19,7 @@ could not run). It ends when its stdin closes, which happens when the caller exi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -44,6 +45,9 @@ class DbtWorker:
     def __init__(self) -> None:
         self._process: Any = None
         self._lock = threading.Lock()
+        # a forked child (a PDF renderer, a simulated vendor) must not share the parent's
+        # worker: their commands would interleave on one pipe
+        os.register_at_fork(after_in_child=self._forget)
 
     def run(
         self,
@@ -84,6 +88,16 @@ class DbtWorker:
                 raise
             self.stop()
             raise WorkerStopped(f"the dbt worker ended during `dbt {' '.join(args[:1])}`")
+
+    def _forget(self) -> None:
+        """In a forked child: leave the parent's worker to the parent, close our copy of
+        its pipes (so that it still ends when the parent does), start our own if asked."""
+        process, self._process = self._process, None
+        self._lock = threading.Lock()
+        if process is not None:
+            for pipe in (process.stdin, process.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
     def stop(self) -> None:
         process, self._process = self._process, None

@@ -84,3 +84,18 @@ def test_a_parse_is_reused_only_for_the_same_project_vars_and_warehouse():
     assert _parse_key(args, {**env, "DBT_PG_DBNAME": "b"}, "fingerprint") != key
     assert _parse_key([*args[:-1], '{"as_of_date": "y"}'], env, "fingerprint") != key
     assert _parse_key(args, env, "changed project") != key
+
+
+def test_a_forked_child_leaves_the_parents_worker_alone(warehouse_url):
+    dbt.run_dbt(["run", "--select", "stg_hr__workers"])
+    parent_worker = _worker_pid()
+
+    child = os.fork()
+    if child == 0:  # the child: no worker of its own until it asks for one
+        os._exit(0 if dbt._WORKER._process is None else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+    output = dbt.run_dbt(["run", "--select", "stg_hr__workers"])
+    assert "Completed successfully" in output
+    assert _worker_pid() == parent_worker
