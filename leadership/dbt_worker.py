@@ -22,10 +22,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import Any
 
 DONE = "\x1eleadership-dbt-worker-done "
 # Commands that read the parsed project; anything else (parse, debug, deps, clean)
@@ -59,8 +60,6 @@ class DbtWorker:
         on_line: Callable[[str], None],
     ) -> int:
         """Run ``dbt <args>`` in the worker; each output line goes to ``on_line``."""
-        import subprocess
-
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 self._process = subprocess.Popen(
@@ -140,10 +139,10 @@ def _exit_code(result: Any) -> int:
     return 1
 
 
-def serve(requests: IO[str] = sys.stdin, out: IO[str] = sys.stdout) -> None:
-    """Answer requests until stdin closes."""
+def serve() -> None:
+    """Answer requests on stdin until it closes; dbt and the DONE lines write to stdout."""
     parsed: dict[tuple, Any] = {}
-    for line in requests:
+    for line in sys.stdin:
         request = json.loads(line)
         try:
             code = _invoke(request["args"], request["env"], request["project"], parsed)
@@ -151,9 +150,9 @@ def serve(requests: IO[str] = sys.stdin, out: IO[str] = sys.stdout) -> None:
             print(f"dbt could not run: {type(error).__name__}: {error}", flush=True)
             parsed.clear()
             code = 2
-        out.flush()
-        out.write(f"{DONE}{code}\n")
-        out.flush()
+        sys.stdout.flush()
+        sys.stdout.write(f"{DONE}{code}\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

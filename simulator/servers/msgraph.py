@@ -87,7 +87,7 @@ class MsGraphServer(SimServer):
         # A mailbox's schedule for a window, as computed last: Graph answers from its
         # store, and recomputing every occurrence for each request made this simulated
         # server's CPU most of a sync's time on the machine it shares with the client.
-        self._schedules: dict[tuple, tuple[dict[str, Any], str]] = {}
+        self._schedules: dict[tuple, str] = {}  # as JSON text
 
     def connection(self) -> dict[str, Any]:
         return {
@@ -234,16 +234,16 @@ class MsGraphServer(SimServer):
         events = self.program.calendars.get(person.worker_id, [])
         # a test adds an event and takes it away again: the list's length keys the entry
         key = (email, start, end, interval, view_zone[0], id(events), len(events))
-        stored = self._schedules.get(key)
-        if stored is None:
+        text = self._schedules.get(key)
+        if text is None:
             if len(self._schedules) > 100_000:
                 self._schedules.clear()
-            schedule = self._schedule(email, events, start, end, interval, view_zone)
-            stored = self._schedules[key] = (schedule, json.dumps(schedule))
-        schedule, text = stored
+            text = self._schedules[key] = json.dumps(
+                self._schedule(email, events, start, end, interval, view_zone)
+            )
         if not any(self.has_fault(drift) for drift in DRIFTS):
             return text
-        entry = dict(schedule)  # the faults below change the copy, not the stored schedule
+        entry = json.loads(text)  # the faults below change this copy, not the stored one
         if self.has_fault("drift_added"):
             entry["freeBusyViewType"] = "Detailed"
         if self.has_fault("drift_renamed"):
