@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from leadership.config import DBT_DIR, local_dir
+from leadership.dbt_refresh import build_refresh
 from leadership.dbt_worker import DbtWorker, WorkerStopped
 from leadership.warehouse import connection_params, warehouse_url
 
@@ -75,12 +76,14 @@ def run_dbt(
     progress: Callable[[str], None] | None = None,
     connect: bool = True,
     every_line: bool = False,
+    env: dict[str, str] | None = None,
 ) -> str:
     """Run ``dbt <args>`` in the project; return its output, raise DbtError on failure.
 
     ``connect=False`` is for commands that need no database (``parse``): the
     warehouse is then not looked up, so no embedded server is started.
     ``progress`` sees dbt's progress lines, or ``every_line`` of its output.
+    ``env``: variables for this command only, on top of this process's environment.
     """
     command = [
         *args,
@@ -101,6 +104,7 @@ def run_dbt(
         **(profile_env(url) if connect else {"DO_NOT_TRACK": "1"}),
         "DBT_TARGET_PATH": str(work_dir() / "target"),
         "DBT_LOG_PATH": str(work_dir() / "logs"),
+        **(env or {}),
     }
     lines: list[str] = []
 
@@ -238,9 +242,10 @@ def changed_since_last_build(as_of: date) -> list[str] | None:
     """The dbt selection a refresh as of ``as_of`` needs, or None when it needs a full build.
 
     A refresh is enough when the last build that left every mart current was as of the
-    same day, by the same version of the dbt project: then only what is downstream of
-    the streams with new record versions since it started (and of
-    ``program.assignments``, after a matching run) can differ.
+    same day, by the same version of the dbt project, no partial build since was as of
+    another day and no dbt command since failed: then only what is downstream of the
+    streams with new record versions since it started (and of ``program.assignments``,
+    after a matching run) can differ.
     """
     from leadership import warehouse
 
@@ -250,6 +255,17 @@ def changed_since_last_build(as_of: date) -> list[str] | None:
             " where selector is null order by build_id desc limit 1"
         ).first()
         if last is None or last.as_of_date != as_of or last.project != project_fingerprint():
+            return None
+        # A partial build as of another day, or a dbt command that failed or stopped
+        # half-way, since the last full build: its marts may not follow from each other.
+        untrusted = conn.exec_driver_sql(
+            "select exists (select from ops.mart_builds where build_id > %(build)s"
+            "   and as_of_date <> %(as_of)s)"
+            " or exists (select from ops.dbt_invocations where started_at >= %(started)s"
+            "   and succeeded is not true)",
+            {"build": last.build_id, "as_of": as_of, "started": last.started_at},
+        ).scalar()
+        if untrusted:
             return None
         streams = conn.exec_driver_sql(
             "select distinct feed, stream from ops.batches"
@@ -297,12 +313,31 @@ def build_marts(
     if refresh == []:  # batches arrived, but none changed a record: the marts stand
         record_build(as_of, started, run_id=run_id, refreshed="")
         return f"no record changed since the marts were built as of {as_of}: not rebuilt"
-    select = ["--select", *refresh] if refresh else []
-    output = run_dbt(
-        ["build", *select], dbt_vars={"as_of_date": as_of.isoformat()}, progress=progress
-    )
+    dbt_vars = {"as_of_date": as_of.isoformat()}
+    if refresh:
+        output, summary = build_refresh(refresh, dbt_vars, run_dbt, _refresh_outcomes, progress)
+        output += "\n" + summary
+        if progress:
+            progress(summary)
+    else:
+        output = run_dbt(["build"], dbt_vars=dbt_vars, progress=progress)
     record_build(as_of, started, run_id=run_id, refreshed=" ".join(refresh) if refresh else None)
     return output
+
+
+def _refresh_outcomes() -> dict[str, str]:
+    """What the dbt command just run did with each table it selected (ops.refresh_models)."""
+    from leadership import warehouse
+
+    results = work_dir() / "target" / "run_results.json"
+    invocation = json.loads(results.read_text())["metadata"]["invocation_id"]
+    with warehouse.transaction() as conn:
+        return dict(
+            conn.exec_driver_sql(
+                "select model, outcome from ops.refresh_models where invocation_id = %s",
+                (invocation,),
+            ).all()
+        )
 
 
 def parse() -> Path:

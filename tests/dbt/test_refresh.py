@@ -1,14 +1,18 @@
-"""A refresh rebuilds only what the changed streams reach, and leaves the marts current."""
+"""A refresh rebuilds only what the changed streams reach, and leaves the marts current.
+
+It stops where the data stops changing (dbt/macros/early_cutoff.sql and
+leadership/dbt_refresh.py): the marts after a refresh must be exactly what a full build
+gives, row for row.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadership.dbt import build_marts, marts_describe, record_build, work_dir
+from leadership.dbt import DbtError, build_marts, marts_describe, record_build
 from leadership.sync import sync
 
 
@@ -38,13 +42,47 @@ def _drop_changed_interests(wh, folder, day) -> tuple[str, int]:
     return mentor["respondent_id"], int(mentor["capacity"])
 
 
-def _models_run() -> set[str]:
-    results = json.loads((work_dir() / "target" / "run_results.json").read_text())
+def _outcomes(wh, since: datetime) -> dict[str, str]:
+    """What the refresh's dbt commands since ``since`` did with each table."""
     return {
-        r["unique_id"].split(".")[-1]
-        for r in results["results"]
-        if r["unique_id"].startswith("model.")
+        model.split(".")[-1]: outcome
+        for model, outcome in wh.rows(
+            "select model, outcome from ops.refresh_models where recorded_at >= %s", (since,)
+        )
     }
+
+
+def _tables(wh) -> dict[str, tuple[int, str]]:
+    """Every table of the intermediate and mart schemas: row count and a digest of its rows."""
+    names = wh.rows(
+        "select schemaname || '.' || tablename from pg_tables"
+        " where schemaname in ('intermediate', 'marts', 'restricted') order by 1"
+    )
+    return {
+        name: wh.rows(
+            f"select count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text"
+            f" from {name} t"
+        )[0]
+        for (name,) in names
+    }
+
+
+def _drop_changed_emails(wh, folder, day) -> list[str]:
+    """A next-day HR workers file in which every tenth worker has a new email address."""
+    latest = sorted((wh.drops / "hr").glob("workers_*.csv"))[-1]
+    with latest.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    changed = []
+    for i, row in enumerate(rows):
+        if i % 10 == 0:
+            row["email"] = row["email"].replace("@", ".new@")
+            changed.append(row["worker_id"])
+    folder.mkdir()
+    with (folder / f"workers_{day.isoformat()}.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return changed
 
 
 def test_refresh_builds_what_the_changed_stream_reaches(built, tmp_path):
@@ -53,15 +91,17 @@ def test_refresh_builds_what_the_changed_stream_reaches(built, tmp_path):
     mentor, capacity = _drop_changed_interests(wh, tmp_path / "surveys", as_of + timedelta(days=1))
     sync("surveys_csv", path=tmp_path / "surveys", today=as_of + timedelta(days=1))
     assert not marts_describe(as_of)
+    started = datetime.now(UTC)
 
-    build_marts(as_of)
+    output = build_marts(as_of)
 
     assert wh.rows("select refreshed from ops.mart_builds order by build_id desc limit 1") == [
         ("source:surveys.career_interests+",)
     ]
-    models = _models_run()
-    assert {"stg_surveys__career_interests", "fct_mentor_candidates"} <= models
-    assert "dim_physicians" not in models and "fct_readiness_scores" not in models
+    outcomes = _outcomes(wh, started)
+    assert outcomes["fct_mentor_candidates"] == "rebuilt"
+    assert "dim_physicians" not in outcomes and "fct_readiness_scores" not in outcomes
+    assert "refresh: " in output and "kept as they were" in output
     capacities = dict(
         wh.rows(
             "select tier, capacity from marts.fct_mentor_candidates where mentor_id = %s",
@@ -87,3 +127,65 @@ def test_batches_that_change_nothing_need_no_build(built, tmp_path):
     assert wh.rows("select refreshed from ops.mart_builds order by build_id desc limit 1") == [
         ("",)
     ]
+
+
+def test_a_refresh_stops_where_the_data_stops_changing(built, tmp_path):
+    wh = built
+    as_of = wh.program.inst.as_of
+    changed = _drop_changed_emails(wh, tmp_path / "hr", as_of + timedelta(days=1))
+    sync("hr_csv", path=tmp_path / "hr", today=as_of + timedelta(days=1))
+    started = datetime.now(UTC)
+
+    output = build_marts(as_of)
+
+    outcomes = _outcomes(wh, started)
+    # the new addresses reach dim_physicians and what reads it ...
+    assert outcomes["dim_physicians"] == "changed"
+    assert outcomes["fct_mentor_candidates"] == "rebuilt"
+    emails = dict(
+        wh.rows(
+            "select physician_id, email from marts.dim_physicians where physician_id = any(%s)",
+            (changed,),
+        )
+    )
+    assert emails and all(".new@" in e for e in emails.values())
+    # ... not the quarters and readiness built from the same workers' other fields
+    assert outcomes["int_physician_quarters"] == "unchanged"
+    assert "int_readiness_components" not in outcomes and "fct_readiness_scores" not in outcomes
+    assert "kept as they were" in output
+    refreshed = _tables(wh)
+
+    build_marts(as_of, force=True)
+
+    assert _tables(wh) == refreshed  # exactly what a full build gives
+
+
+def test_a_failed_dbt_command_makes_the_next_build_a_full_one(built, tmp_path):
+    wh = built
+    as_of = wh.program.inst.as_of
+    assert wh.rows("select count(*) from ops.dbt_invocations where succeeded is not true") == [(0,)]
+    # a model that fails its test (as a build stopped there would leave it)
+    wh.execute(
+        "update intermediate.int_physician_quarters set physician_quarter_id = null"
+        " where physician_quarter_id in"
+        " (select physician_quarter_id from intermediate.int_physician_quarters limit 1)"
+    )
+    with pytest.raises(DbtError):
+        wh.build("--select", "not_null_int_physician_quarters_physician_quarter_id")
+    last = wh.rows(
+        "select command, succeeded from ops.dbt_invocations order by started_at desc limit 1"
+    )
+    assert last == [("build", False)]
+    _drop_changed_interests(wh, tmp_path / "surveys", as_of + timedelta(days=1))
+    sync("surveys_csv", path=tmp_path / "surveys", today=as_of + timedelta(days=1))
+
+    build_marts(as_of)
+
+    assert wh.rows("select refreshed from ops.mart_builds order by build_id desc limit 1") == [
+        (None,)
+    ]
+    nulls = (
+        "select count(*) from intermediate.int_physician_quarters"
+        " where physician_quarter_id is null"
+    )
+    assert wh.rows(nulls) == [(0,)]

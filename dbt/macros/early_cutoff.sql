@@ -1,0 +1,163 @@
+{#
+    Early cutoff for refresh builds: a refresh rebuilds what is downstream of the streams
+    that changed (leadership.dbt.build_marts), and most of that comes out as it was: a new
+    email address changes dim_physicians, not the readiness scores three models further
+    on. With LEADERSHIP_REFRESH_CUTOFF=1 in dbt's environment (set for a refresh's dbt
+    commands by leadership/dbt_refresh.py, and only then):
+
+    - a table whose selected parents all came out unchanged is kept as it is, not rebuilt
+      (its outcome 'kept');
+    - a table that is rebuilt and read by another selected model is compared with what it
+      was (row count and the sum of a 64-bit hash of every row) and recorded as 'changed'
+      or 'unchanged' in ops.refresh_models, where its children look it up (one that no
+      model reads is not compared: 'rebuilt');
+    - a view is kept when it exists: a refresh runs the same project with the same vars as
+      the full build before it (build_marts checks both), so its definition is the same;
+    - a test is not run again when nothing it reads changed (below).
+
+    Whether a selected view's rows changed follows from its own parents. A source, a
+    selected incremental model, or a table with no outcome recorded counts as changed;
+    a model outside the selection, as unchanged. Without the variable (full builds, the
+    Cosmos DAG's per-model runs) the materializations are dbt's own.
+#}
+
+{% macro early_cutoff_enabled() -%}
+    {{ return(env_var('LEADERSHIP_REFRESH_CUTOFF', '') == '1') }}
+{%- endmacro %}
+
+
+{% materialization table, adapter='postgres' %}
+    {%- if not early_cutoff_enabled() -%}
+        {{ return(dbt.materialization_table_default()) }}
+    {%- endif -%}
+    {%- set existing = load_cached_relation(this) -%}
+    {%- set kept_before = existing is not none and existing.is_table -%}
+    {%- if kept_before and not cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
+        {% call statement('main') -%}
+            select 1
+        {%- endcall %}
+        {% do cutoff_record('kept') %}
+        {{ log('kept ' ~ this ~ ': nothing it reads changed', info=True) }}
+        {{ return({'relations': [this.incorporate(type='table')]}) }}
+    {%- endif -%}
+    {%- set watched = kept_before and cutoff_has_children(model.unique_id) -%}
+    {%- if watched -%}
+        {%- set before = cutoff_digest(this) -%}
+    {%- endif -%}
+    {%- set result = dbt.materialization_table_default() -%}
+    {%- if watched -%}
+        {%- set after = cutoff_digest(this) -%}
+        {% do cutoff_record('unchanged' if after == before else 'changed', after[0]) %}
+    {%- else -%}
+        {% do cutoff_record('rebuilt') %}
+    {%- endif -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{% materialization view, adapter='postgres' %}
+    {%- set existing = load_cached_relation(this) if early_cutoff_enabled() else none -%}
+    {%- if existing is none or not existing.is_view -%}
+        {{ return(dbt.materialization_view_default()) }}
+    {%- endif -%}
+    {% call statement('main') -%}
+        select 1
+    {%- endcall %}
+    {{ return({'relations': [this.incorporate(type='view')]}) }}
+{% endmaterialization %}
+
+
+{#
+    A test that fails the build (severity error) passed when it last ran: every command
+    since the last full build succeeded (leadership.dbt.changed_since_last_build). With
+    nothing it reads changed it would pass again, so it is not run; tests that only warn
+    run, to show their warnings again.
+#}
+{% materialization test, adapter='postgres' %}
+    {%- if early_cutoff_enabled() and config.get('severity', 'error') | lower == 'error'
+        and not cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
+        {% call statement('main', fetch_result=True) -%}
+            select 0 as failures, false as should_warn, false as should_error
+        {%- endcall %}
+        {{ log('not run: ' ~ model.name ~ ': nothing it reads changed since it passed', info=True) }}
+        {{ return({'relations': []}) }}
+    {%- endif -%}
+    {{ return(dbt.materialization_test_default()) }}
+{% endmaterialization %}
+
+
+{# The outcomes recorded so far in this dbt invocation: model -> outcome. #}
+{% macro cutoff_outcomes() %}
+    {%- set rows = run_query(
+        "select model, outcome from ops.refresh_models where invocation_id = '"
+        ~ invocation_id ~ "'"
+    ) -%}
+    {%- set outcomes = {} -%}
+    {%- for row in rows -%}
+        {%- do outcomes.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {{ return(outcomes) }}
+{% endmacro %}
+
+
+{#
+    Whether anything the node reads may have changed in this refresh. A refresh's second
+    dbt command does not select the first's models; LEADERSHIP_REFRESH_CHANGED names those
+    that changed (leadership/dbt_refresh.py).
+#}
+{% macro cutoff_inputs_changed(node_id, outcomes) %}
+    {%- set changed_before = env_var('LEADERSHIP_REFRESH_CHANGED', '').split(',') -%}
+    {%- for parent in graph.nodes[node_id].depends_on.nodes -%}
+        {%- if parent.startswith('source.') or parent in changed_before -%}
+            {{ return(true) }}
+        {%- elif parent in selected_resources -%}
+            {%- set materialized = graph.nodes[parent].config.materialized -%}
+            {%- if materialized in ('view', 'ephemeral') -%}
+                {%- if cutoff_inputs_changed(parent, outcomes) -%}
+                    {{ return(true) }}
+                {%- endif -%}
+            {%- elif materialized != 'table' or outcomes.get(parent) not in ('unchanged', 'kept') -%}
+                {{ return(true) }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(false) }}
+{% endmacro %}
+
+
+{#
+    Whether a model reads the node. Any model: a refresh selects everything downstream of
+    what changed, but over two dbt commands, so the children may be the next one's.
+#}
+{% macro cutoff_has_children(node_id) %}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node_id in node.depends_on.nodes -%}
+            {{ return(true) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(false) }}
+{% endmacro %}
+
+
+{# Row count and an order-free digest of every row: equal before and after, same rows. #}
+{% macro cutoff_digest(relation) %}
+    {%- set result = run_query(
+        "select count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text"
+        ~ " from " ~ relation ~ " as t"
+    ) -%}
+    {{ return([result.rows[0][0] | int, result.rows[0][1]]) }}
+{% endmacro %}
+
+
+{% macro cutoff_record(outcome, row_count=none) %}
+    {% call statement('cutoff_record') -%}
+        insert into ops.refresh_models (invocation_id, model, outcome, row_count)
+        values (
+            '{{ invocation_id }}',
+            '{{ model.unique_id }}',
+            '{{ outcome }}',
+            {{ 'null' if row_count is none else row_count }}
+        )
+    {%- endcall %}
+    {% do adapter.commit() %}
+{% endmacro %}

@@ -1,0 +1,214 @@
+"""A refresh's build in two waves, so that what nothing changed reaches is not even visited.
+
+``build_marts`` refreshes what is downstream of the streams with new record versions.
+Most of that comes out as it was (1% of workers with a new email address change
+``dim_physicians``; the readiness chain three models on does not move), and dbt itself
+cannot stop where the data stops changing. ``dbt/macros/early_cutoff.sql`` keeps a table
+whose selected parents came out unchanged, but every model and test in the selection
+still costs dbt its per-node work (compiling, events, connections: 30 to 50 ms each,
+most of a small refresh). So the build runs in two dbt commands:
+
+1. the models that certainly change: those reading a changed source, or a view that
+   does (views pass their parents' changes on), and the tests on nothing else;
+2. what is downstream of the tables of the first wave that came out changed (or were
+   not compared), with the tests that touch those or the changed tables, the same
+   cutoff carrying on further down.
+
+Everything else in the selection is kept as it was. Both waves run with the cutoff on
+(``REFRESH_CUTOFF``); the second is told which models of the first changed
+(``REFRESH_CHANGED``), since it does not select them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from typing import Any
+
+REFRESH_CUTOFF = "LEADERSHIP_REFRESH_CUTOFF"
+REFRESH_CHANGED = "LEADERSHIP_REFRESH_CHANGED"
+VIEW_LIKE = ("view", "ephemeral")
+
+
+@dataclass
+class Node:
+    unique_id: str
+    name: str
+    resource_type: str
+    materialized: str
+    parents: list[str]
+
+
+@dataclass
+class RefreshPlan:
+    """The selection's models and tests, and what each wave builds."""
+
+    models: dict[str, Node]
+    tests: dict[str, Node]
+    first: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_ls(cls, output: str) -> RefreshPlan:
+        """From ``dbt ls --output json`` of the selection (unique_id, name, ... keys)."""
+        models: dict[str, Node] = {}
+        tests: dict[str, Node] = {}
+        for line in output.splitlines():
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            item = json.loads(line)
+            node = Node(
+                item["unique_id"],
+                item["name"],
+                item["resource_type"],
+                item.get("config", {}).get("materialized", ""),
+                list(item.get("depends_on", {}).get("nodes", [])),
+            )
+            if node.resource_type in ("model", "snapshot"):
+                models[node.unique_id] = node
+            elif node.resource_type == "test":
+                tests[node.unique_id] = node
+        plan = cls(models, tests)
+        plan.first = plan._certain()
+        return plan
+
+    def _certain(self) -> list[str]:
+        """Models reading a changed source, or a view that certainly changes, in build order."""
+        within = {uid: [p for p in n.parents if p in self.models] for uid, n in self.models.items()}
+        order = TopologicalSorter(within).static_order()
+        certain: list[str] = []
+        for uid in order:
+            if any(
+                parent.startswith("source.")
+                or (parent in certain and self.models[parent].materialized in VIEW_LIKE)
+                for parent in self.models[uid].parents
+            ):
+                certain.append(uid)
+        return certain
+
+    def first_tests(self) -> list[str]:
+        """Tests on first-wave models and on nothing else this refresh may rebuild."""
+        first = set(self.first)
+        return [
+            uid
+            for uid, test in self.tests.items()
+            if all(p in first for p in test.parents if p in self.models)
+            and any(p in first for p in test.parents)
+        ]
+
+    def second(self, changed: set[str]) -> list[str]:
+        """The selected models downstream of the first wave's ``changed`` tables."""
+        first = set(self.first)
+        children: dict[str, list[str]] = {}
+        for uid, node in self.models.items():
+            for parent in node.parents:
+                children.setdefault(parent, []).append(uid)
+        reached: set[str] = set()
+        pending = [c for t in changed for c in children.get(t, [])]
+        while pending:
+            uid = pending.pop()
+            if uid in reached or uid in first:
+                continue
+            reached.add(uid)
+            pending += children.get(uid, [])
+        return [uid for uid in self.models if uid in reached]
+
+    def second_tests(self, second: list[str], changed: set[str], ran: list[str]) -> list[str]:
+        """Tests not run yet that touch a second-wave model or a changed first-wave table."""
+        touched = set(second) | changed
+        done = set(ran)
+        return [
+            uid
+            for uid, test in self.tests.items()
+            if uid not in done and any(p in touched for p in test.parents)
+        ]
+
+    def names(self, ids: list[str]) -> list[str]:
+        return [(self.models.get(uid) or self.tests[uid]).name for uid in ids]
+
+
+Run = Callable[..., str]
+
+
+def build_refresh(
+    selection: list[str],
+    dbt_vars: dict[str, Any],
+    run: Run,
+    outcomes: Callable[[], dict[str, str]],
+    progress: Callable[[str], None] | None = None,
+) -> tuple[str, str]:
+    """Build ``selection`` as a refresh; return dbt's output and a one-line summary.
+
+    ``run`` is :func:`leadership.dbt.run_dbt`; ``outcomes`` reads what the dbt command
+    just run recorded in ``ops.refresh_models`` (model -> outcome).
+    """
+    listing = run(
+        [
+            "ls",
+            "--select",
+            *selection,
+            "--output",
+            "json",
+            "--output-keys",
+            "unique_id",
+            "name",
+            "resource_type",
+            "config",
+            "depends_on",
+        ],
+        dbt_vars=dbt_vars,
+    )
+    plan = RefreshPlan.from_ls(listing)
+    env = {REFRESH_CUTOFF: "1"}
+    first_tests = plan.first_tests()
+    output = _build(run, plan, plan.first + first_tests, dbt_vars, env, progress)
+    first = outcomes()
+    changed = {
+        uid
+        for uid in plan.first
+        if plan.models[uid].materialized not in VIEW_LIKE
+        and first.get(uid) in ("changed", "rebuilt")
+    }
+    second = plan.second(changed)
+    second_tests = plan.second_tests(second, changed, first_tests)
+    later: dict[str, str] = {}
+    if second or second_tests:
+        output += "\n" + _build(
+            run,
+            plan,
+            second + second_tests,
+            dbt_vars,
+            {**env, REFRESH_CHANGED: ",".join(sorted(changed))},
+            progress,
+        )
+        later = outcomes()
+    tables = [uid for uid, m in plan.models.items() if m.materialized not in VIEW_LIKE]
+    done = {**first, **later}
+    rebuilt = [uid for uid in tables if done.get(uid) in ("changed", "unchanged", "rebuilt")]
+    unchanged = [uid for uid in rebuilt if done[uid] == "unchanged"]
+    summary = (
+        f"refresh: {len(rebuilt)} of the {len(tables)} tables downstream of the changes rebuilt"
+        f" ({len(unchanged)} came out unchanged), {len(tables) - len(rebuilt)} kept as they were"
+        " (nothing they read changed)"
+    )
+    return output, summary
+
+
+def _build(
+    run: Run,
+    plan: RefreshPlan,
+    ids: list[str],
+    dbt_vars: dict[str, Any],
+    env: dict[str, str],
+    progress: Callable[[str], None] | None,
+) -> str:
+    if not ids:
+        return ""
+    return run(
+        ["build", "--select", *plan.names(ids), "--indirect-selection", "empty"],
+        dbt_vars=dbt_vars,
+        progress=progress,
+        env=env,
+    )
