@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 from pyarrow import csv as pa_csv
 
@@ -264,14 +265,15 @@ def _copy_accepted(
     first_load = conn.exec_driver_sql(f"select not exists (select from {table})").scalar_one()
     meta = {"_batch_id": batch_id, "_extracted_at": extracted_at, "_as_of": as_of}
     meta["_source_system"] = source
-    constants: list[str] = []
     if first_load:
         target = table
         # Building the indexes once after the load beats maintaining them row by row.
         for index in raw_indexes(contract):
             conn.exec_driver_sql(f"drop index if exists {index}")
-        names += list(meta)
-        constants = [v.isoformat() if isinstance(v, datetime) else str(v) for v in meta.values()]
+        # The batch's columns are the same on every row: column defaults for the length of
+        # this transaction (which holds the table's lock since the indexes were dropped),
+        # instead of two timestamps and two more fields per row for PostgreSQL to parse.
+        _batch_defaults(conn, table, meta, set_them=True)
     else:
         target = f"_incoming_{contract.qualified_name}"
         conn.exec_driver_sql(
@@ -288,8 +290,9 @@ def _copy_accepted(
     ) as copy:
         for start in range(0, len(frame), COPY_CHUNK_ROWS):
             chunk = frame.iloc[start : start + COPY_CHUNK_ROWS]
-            copy.write(_csv_payload(chunk, types, constants))
+            copy.write(_csv_payload(chunk, types))
     if first_load:
+        _batch_defaults(conn, table, meta, set_them=False)
         for statement in raw_index_ddl(contract):
             conn.exec_driver_sql(statement)
         return len(accepted)
@@ -322,8 +325,20 @@ def _refresh_statistics(conn: Any, table: str, inserted: int) -> None:
         conn.exec_driver_sql(f"analyze {table}")
 
 
-def _csv_payload(frame: pd.DataFrame, types: dict[str, str], constants: list[str]) -> bytes:
-    """CSV for COPY: the frame's columns as canonical text, their record hash, ``constants``."""
+def _batch_defaults(conn: Any, table: str, meta: dict[str, Any], *, set_them: bool) -> None:
+    """Set (or drop again) the batch's values as the raw table's column defaults."""
+    cursor = raw_cursor(conn)
+    for name, value in meta.items():
+        default = sql.SQL("set default {}").format(sql.Literal(value)) if set_them else None
+        cursor.execute(
+            sql.SQL("alter table {} alter column {} {}").format(
+                sql.SQL(table), sql.Identifier(name), default or sql.SQL("drop default")
+            )
+        )
+
+
+def _csv_payload(frame: pd.DataFrame, types: dict[str, str]) -> bytes:
+    """CSV for COPY: the frame's columns as canonical text and their record hash."""
     text = [
         pa.array(_canonical_text(frame[name], types.get(name, "string")), type=pa.string())
         for name in frame.columns
@@ -331,7 +346,6 @@ def _csv_payload(frame: pd.DataFrame, types: dict[str, str], constants: list[str
     canonical = pc.binary_join_element_wise(*[pc.fill_null(t, "\\N") for t in text], "\x1f")
     hashes = [hashlib.md5(row.encode()).hexdigest() for row in canonical.to_pylist()]
     text.append(pa.array(hashes, type=pa.string()))
-    text += [pa.repeat(pa.scalar(value, pa.string()), len(frame)) for value in constants]
     # Arrow writes a missing value as an empty unquoted field, which COPY reads as NULL,
     # and quotes every text value; normalising already made every blank value missing.
     payload = pa.BufferOutputStream()

@@ -256,3 +256,25 @@ def test_a_load_that_changes_a_table_much_leaves_the_planner_statistics(
     )
     sync("hr_csv", path=tmp_path, streams=["workers"])
     assert analysed() == (601, 2)
+
+
+def test_a_first_load_stamps_every_row_with_its_batch_and_leaves_no_defaults(
+    tmp_path: Path, warehouse_url: str, sql, institution
+) -> None:
+    write_hr_drop(institution, tmp_path)
+    results = sync("hr_csv", path=tmp_path)
+
+    first = results[0]  # workers' first file: straight into the empty raw table
+    stamped = sql(
+        "select _batch_id, _source_system, _as_of is not null, _extracted_at is not null,"
+        " count(*) from raw.hr__workers where _batch_id = %s group by 1, 2, 3, 4",
+        (first.batch_id,),
+    )
+    assert stamped == [(first.batch_id, "hr_csv", True, True, first.inserted)]
+    # the batch's values were column defaults only while its transaction lasted
+    defaults = sql(
+        "select a.attname from pg_attrdef d join pg_attribute a"
+        " on a.attrelid = d.adrelid and a.attnum = d.adnum"
+        " where d.adrelid = 'raw.hr__workers'::regclass"
+    )
+    assert defaults == []
