@@ -325,17 +325,15 @@ def build_marts(
     return output
 
 
-def _refresh_outcomes() -> dict[str, str]:
-    """What the dbt command just run did with each table it selected (ops.refresh_models)."""
+def _refresh_outcomes(refresh_id: str) -> dict[str, str]:
+    """What a refresh did with each table it reached so far (ops.refresh_models)."""
     from leadership import warehouse
 
-    results = work_dir() / "target" / "run_results.json"
-    invocation = json.loads(results.read_text())["metadata"]["invocation_id"]
     with warehouse.transaction() as conn:
         return dict(
             conn.exec_driver_sql(
-                "select model, outcome from ops.refresh_models where invocation_id = %s",
-                (invocation,),
+                "select model, outcome from ops.refresh_models where refresh_id = %s",
+                (refresh_id,),
             ).all()
         )
 

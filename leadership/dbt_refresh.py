@@ -14,21 +14,21 @@ most of a small refresh). So the build runs in two dbt commands:
    not compared), with the tests that touch those or the changed tables, the same
    cutoff carrying on further down.
 
-Everything else in the selection is kept as it was. Both waves run with the cutoff on
-(``REFRESH_CUTOFF``); the second is told which models of the first changed
-(``REFRESH_CHANGED``), since it does not select them.
+Everything else in the selection is kept as it was. Both waves run with the cutoff on,
+under one refresh id (``REFRESH_ID``) that keys their outcomes in ``ops.refresh_models``:
+the second reads the first's there.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Any
 
-REFRESH_CUTOFF = "LEADERSHIP_REFRESH_CUTOFF"
-REFRESH_CHANGED = "LEADERSHIP_REFRESH_CHANGED"
+REFRESH_ID = "LEADERSHIP_REFRESH_ID"
 VIEW_LIKE = ("view", "ephemeral")
 
 
@@ -136,13 +136,13 @@ def build_refresh(
     selection: list[str],
     dbt_vars: dict[str, Any],
     run: Run,
-    outcomes: Callable[[], dict[str, str]],
+    outcomes: Callable[[str], dict[str, str]],
     progress: Callable[[str], None] | None = None,
 ) -> tuple[str, str]:
     """Build ``selection`` as a refresh; return dbt's output and a one-line summary.
 
-    ``run`` is :func:`leadership.dbt.run_dbt`; ``outcomes`` reads what the dbt command
-    just run recorded in ``ops.refresh_models`` (model -> outcome).
+    ``run`` is :func:`leadership.dbt.run_dbt`; ``outcomes`` reads what a refresh (its id)
+    recorded in ``ops.refresh_models`` (model -> outcome).
     """
     listing = run(
         [
@@ -161,10 +161,11 @@ def build_refresh(
         dbt_vars=dbt_vars,
     )
     plan = RefreshPlan.from_ls(listing)
-    env = {REFRESH_CUTOFF: "1"}
+    refresh_id = str(uuid.uuid4())
+    env = {REFRESH_ID: refresh_id}
     first_tests = plan.first_tests()
     output = _build(run, plan, plan.first + first_tests, dbt_vars, env, progress)
-    first = outcomes()
+    first = outcomes(refresh_id)
     changed = {
         uid
         for uid in plan.first
@@ -173,19 +174,11 @@ def build_refresh(
     }
     second = plan.second(changed)
     second_tests = plan.second_tests(second, changed, first_tests)
-    later: dict[str, str] = {}
+    done = first
     if second or second_tests:
-        output += "\n" + _build(
-            run,
-            plan,
-            second + second_tests,
-            dbt_vars,
-            {**env, REFRESH_CHANGED: ",".join(sorted(changed))},
-            progress,
-        )
-        later = outcomes()
+        output += "\n" + _build(run, plan, second + second_tests, dbt_vars, env, progress)
+        done = outcomes(refresh_id)
     tables = [uid for uid, m in plan.models.items() if m.materialized not in VIEW_LIKE]
-    done = {**first, **later}
     rebuilt = [uid for uid in tables if done.get(uid) in ("changed", "unchanged", "rebuilt")]
     unchanged = [uid for uid in rebuilt if done[uid] == "unchanged"]
     summary = (
@@ -206,8 +199,11 @@ def _build(
 ) -> str:
     if not ids:
         return ""
+    # --no-write-json: no run_results.json or manifest.json for a refresh's waves (0.1 s
+    # each to write, read by nothing: the outcomes are in ops.refresh_models, the log in
+    # dbt.log)
     return run(
-        ["build", "--select", *plan.names(ids), "--indirect-selection", "empty"],
+        ["build", "--no-write-json", "--select", *plan.names(ids), "--indirect-selection", "empty"],
         dbt_vars=dbt_vars,
         progress=progress,
         env=env,

@@ -2,27 +2,33 @@
     Early cutoff for refresh builds: a refresh rebuilds what is downstream of the streams
     that changed (leadership.dbt.build_marts), and most of that comes out as it was: a new
     email address changes dim_physicians, not the readiness scores three models further
-    on. With LEADERSHIP_REFRESH_CUTOFF=1 in dbt's environment (set for a refresh's dbt
-    commands by leadership/dbt_refresh.py, and only then):
+    on. With LEADERSHIP_REFRESH_ID in dbt's environment (set for a refresh's dbt commands
+    by leadership/dbt_refresh.py, and only then; the refresh's id, shared by its commands):
 
     - a table whose selected parents all came out unchanged is kept as it is, not rebuilt
       (its outcome 'kept');
     - a table that is rebuilt and read by another selected model is compared with what it
       was (row count and the sum of a 64-bit hash of every row) and recorded as 'changed'
-      or 'unchanged' in ops.refresh_models, where its children look it up (one that no
-      model reads is not compared: 'rebuilt');
+      or 'unchanged' in ops.refresh_models, where its children look it up, in this
+      command or the refresh's next (one that no model reads is not compared: 'rebuilt');
     - a view is kept when it exists: a refresh runs the same project with the same vars as
       the full build before it (build_marts checks both), so its definition is the same;
     - a test is not run again when nothing it reads changed (below).
 
-    Whether a selected view's rows changed follows from its own parents. A source, a
-    selected incremental model, or a table with no outcome recorded counts as changed;
-    a model outside the selection, as unchanged. Without the variable (full builds, the
-    Cosmos DAG's per-model runs) the materializations are dbt's own.
+    A parent with an outcome recorded in this refresh changed unless it came out unchanged
+    or was kept. Otherwise: whether a selected view's rows changed follows from its own
+    parents; a source, or any other selected model (an incremental one), counts as
+    changed; a model outside the refresh, as unchanged. Without the variable (full
+    builds, the Cosmos DAG's per-model runs) the materializations are dbt's own.
 #}
 
+{% macro refresh_id() -%}
+    {{ return(env_var('LEADERSHIP_REFRESH_ID', '')) }}
+{%- endmacro %}
+
+
 {% macro early_cutoff_enabled() -%}
-    {{ return(env_var('LEADERSHIP_REFRESH_CUTOFF', '') == '1') }}
+    {{ return(refresh_id() != '') }}
 {%- endmacro %}
 
 
@@ -86,11 +92,11 @@
 {% endmaterialization %}
 
 
-{# The outcomes recorded so far in this dbt invocation: model -> outcome. #}
+{# The outcomes recorded so far in this refresh: model -> outcome. #}
 {% macro cutoff_outcomes() %}
     {%- set rows = run_query(
-        "select model, outcome from ops.refresh_models where invocation_id = '"
-        ~ invocation_id ~ "'"
+        "select model, outcome from ops.refresh_models where refresh_id = '"
+        ~ refresh_id() ~ "'"
     ) -%}
     {%- set outcomes = {} -%}
     {%- for row in rows -%}
@@ -100,23 +106,18 @@
 {% endmacro %}
 
 
-{#
-    Whether anything the node reads may have changed in this refresh. A refresh's second
-    dbt command does not select the first's models; LEADERSHIP_REFRESH_CHANGED names those
-    that changed (leadership/dbt_refresh.py).
-#}
+{# Whether anything the node reads may have changed in this refresh. #}
 {% macro cutoff_inputs_changed(node_id, outcomes) %}
-    {%- set changed_before = env_var('LEADERSHIP_REFRESH_CHANGED', '').split(',') -%}
     {%- for parent in graph.nodes[node_id].depends_on.nodes -%}
-        {%- if parent.startswith('source.') or parent in changed_before -%}
+        {%- if parent in outcomes -%}
+            {%- if outcomes[parent] not in ('unchanged', 'kept') -%}
+                {{ return(true) }}
+            {%- endif -%}
+        {%- elif parent.startswith('source.') -%}
             {{ return(true) }}
         {%- elif parent in selected_resources -%}
-            {%- set materialized = graph.nodes[parent].config.materialized -%}
-            {%- if materialized in ('view', 'ephemeral') -%}
-                {%- if cutoff_inputs_changed(parent, outcomes) -%}
-                    {{ return(true) }}
-                {%- endif -%}
-            {%- elif materialized != 'table' or outcomes.get(parent) not in ('unchanged', 'kept') -%}
+            {%- if graph.nodes[parent].config.materialized not in ('view', 'ephemeral')
+                or cutoff_inputs_changed(parent, outcomes) -%}
                 {{ return(true) }}
             {%- endif -%}
         {%- endif -%}
@@ -151,9 +152,9 @@
 
 {% macro cutoff_record(outcome, row_count=none) %}
     {% call statement('cutoff_record') -%}
-        insert into ops.refresh_models (invocation_id, model, outcome, row_count)
+        insert into ops.refresh_models (refresh_id, model, outcome, row_count)
         values (
-            '{{ invocation_id }}',
+            '{{ refresh_id() }}',
             '{{ model.unique_id }}',
             '{{ outcome }}',
             {{ 'null' if row_count is none else row_count }}

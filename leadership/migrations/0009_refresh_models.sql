@@ -1,14 +1,15 @@
 -- What each refresh build did with every table it selected (dbt/macros/early_cutoff.sql):
--- rebuilt and came out 'changed' or 'unchanged' (or 'rebuilt', not compared: no selected
--- model reads it), or 'kept' without rebuilding because nothing it reads changed. The models downstream read their parents' outcomes here,
--- within the same dbt invocation, to decide whether they need rebuilding at all.
+-- rebuilt and came out 'changed' or 'unchanged' (or 'rebuilt', not compared: no model
+-- reads it), or 'kept' without rebuilding because nothing it reads changed. The models
+-- downstream read their parents' outcomes here, within the same refresh (its dbt
+-- commands share the refresh_id), to decide whether they need rebuilding at all.
 create table if not exists ops.refresh_models (
-    invocation_id text not null,
+    refresh_id    text not null,
     model         text not null,
     outcome       text not null check (outcome in ('changed', 'unchanged', 'rebuilt', 'kept')),
     row_count     bigint,
     recorded_at   timestamptz not null default now(),
-    primary key (invocation_id, model)
+    primary key (refresh_id, model)
 );
 
 -- Every dbt command that builds or tests (on-run-start and on-run-end hooks in
