@@ -9,10 +9,12 @@ still costs dbt its per-node work (compiling, events, connections: 30 to 50 ms e
 most of a small refresh). So the build runs in two dbt commands:
 
 1. the models that certainly change: those reading a changed source, or a view that
-   does (views pass their parents' changes on), and the tests on nothing else;
-2. what is downstream of the tables of the first wave that came out changed (or were
-   not compared), with the tests that touch those or the changed tables, the same
-   cutoff carrying on further down.
+   does (views pass their parents' changes on); the children of those tables that read
+   nothing else the refresh may rebuild, which the cutoff keeps when their parents came
+   out unchanged; and the tests on nothing else;
+2. what reads a model of the first wave that came out changed (or was not compared), and
+   everything downstream of that, with the tests that touch those or the changed
+   models, the same cutoff carrying on further down. Often there is nothing left.
 
 Everything else in the selection is kept as it was. Both waves run with the cutoff on,
 under one refresh id (``REFRESH_ID``) that keys their outcomes in ``ops.refresh_models``:
@@ -47,6 +49,8 @@ class RefreshPlan:
 
     models: dict[str, Node]
     tests: dict[str, Node]
+    order: list[str] = field(default_factory=list)  # the models, parents first
+    certain: set[str] = field(default_factory=set)
     first: list[str] = field(default_factory=list)
 
     @classmethod
@@ -71,22 +75,40 @@ class RefreshPlan:
             elif node.resource_type == "test":
                 tests[node.unique_id] = node
         plan = cls(models, tests)
-        plan.first = plan._certain()
+        plan._plan_first()
         return plan
 
-    def _certain(self) -> list[str]:
-        """Models reading a changed source, or a view that certainly changes, in build order."""
-        within = {uid: [p for p in n.parents if p in self.models] for uid, n in self.models.items()}
-        order = TopologicalSorter(within).static_order()
-        certain: list[str] = []
-        for uid in order:
+    def _is_view(self, uid: str) -> bool:
+        return self.models[uid].materialized in VIEW_LIKE
+
+    def _selected_parents(self, uid: str) -> list[str]:
+        return [p for p in self.models[uid].parents if p in self.models]
+
+    def _plan_first(self) -> None:
+        """The first wave: the models that certainly change (reading a changed source, or a
+        view that does), and the children of those tables that read nothing else this
+        refresh may rebuild. The cutoff decides for the children when they run: most of a
+        refresh's tables are one step from what certainly changes, and a third dbt command
+        costs more than keeping a few of them."""
+        within = {uid: self._selected_parents(uid) for uid in self.models}
+        self.order = list(TopologicalSorter(within).static_order())
+        for uid in self.order:
             if any(
-                parent.startswith("source.")
-                or (parent in certain and self.models[parent].materialized in VIEW_LIKE)
-                for parent in self.models[uid].parents
+                p.startswith("source.") or (p in self.certain and self._is_view(p))
+                for p in self.models[uid].parents
             ):
-                certain.append(uid)
-        return certain
+                self.certain.add(uid)
+        # Every model of the first command reads only what is final after it: a certain
+        # model reading one the second command may rebuild waits for the second.
+        first: set[str] = set()
+        for uid in self.order:
+            parents = self._selected_parents(uid)
+            step = bool(parents) and all(
+                p in self.certain and not self._is_view(p) for p in parents
+            )
+            if (uid in self.certain or step) and all(p in first for p in parents):
+                first.add(uid)
+        self.first = [uid for uid in self.order if uid in first]
 
     def first_tests(self) -> list[str]:
         """Tests on first-wave models and on nothing else this refresh may rebuild."""
@@ -98,25 +120,41 @@ class RefreshPlan:
             and any(p in first for p in test.parents)
         ]
 
+    def changed_first(self, outcomes: dict[str, str]) -> set[str]:
+        """The first wave's models whose rows changed (or may have: rebuilt, not compared)."""
+        changed: set[str] = set()
+        first = set(self.first)
+        for uid in self.order:
+            if uid not in first:
+                continue
+            if self._is_view(uid):
+                if uid in self.certain or any(p in changed for p in self.models[uid].parents):
+                    changed.add(uid)
+            elif outcomes.get(uid, "changed") in ("changed", "rebuilt"):
+                changed.add(uid)
+        return changed
+
     def second(self, changed: set[str]) -> list[str]:
-        """The selected models downstream of the first wave's ``changed`` tables."""
+        """What reads a ``changed`` first-wave model, the certain models the first command
+        left for later, and everything downstream of those."""
         first = set(self.first)
         children: dict[str, list[str]] = {}
-        for uid, node in self.models.items():
-            for parent in node.parents:
+        for uid in self.models:
+            for parent in self._selected_parents(uid):
                 children.setdefault(parent, []).append(uid)
         reached: set[str] = set()
         pending = [c for t in changed for c in children.get(t, [])]
+        pending += [uid for uid in self.certain if uid not in first]
         while pending:
             uid = pending.pop()
             if uid in reached or uid in first:
                 continue
             reached.add(uid)
             pending += children.get(uid, [])
-        return [uid for uid in self.models if uid in reached]
+        return [uid for uid in self.order if uid in reached]
 
     def second_tests(self, second: list[str], changed: set[str], ran: list[str]) -> list[str]:
-        """Tests not run yet that touch a second-wave model or a changed first-wave table."""
+        """Tests not run yet that touch a second-wave model or a changed first-wave model."""
         touched = set(second) | changed
         done = set(ran)
         return [
@@ -166,12 +204,7 @@ def build_refresh(
     first_tests = plan.first_tests()
     output = _build(run, plan, plan.first + first_tests, dbt_vars, env, progress)
     first = outcomes(refresh_id)
-    changed = {
-        uid
-        for uid in plan.first
-        if plan.models[uid].materialized not in VIEW_LIKE
-        and first.get(uid) in ("changed", "rebuilt")
-    }
+    changed = plan.changed_first(first)
     second = plan.second(changed)
     second_tests = plan.second_tests(second, changed, first_tests)
     done = first

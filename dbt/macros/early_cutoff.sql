@@ -13,6 +13,8 @@
       command or the refresh's next (one that no model reads is not compared: 'rebuilt');
     - a view is kept when it exists: a refresh runs the same project with the same vars as
       the full build before it (build_marts checks both), so its definition is the same;
+      its outcome says whether its rows changed ('changed' when a parent did, else
+      'kept'), for the refresh's next command;
     - a test is not run again when nothing it reads changed (below).
 
     A parent with an outcome recorded in this refresh changed unless it came out unchanged
@@ -62,13 +64,21 @@
 
 
 {% materialization view, adapter='postgres' %}
-    {%- set existing = load_cached_relation(this) if early_cutoff_enabled() else none -%}
-    {%- if existing is none or not existing.is_view -%}
+    {%- if not early_cutoff_enabled() -%}
         {{ return(dbt.materialization_view_default()) }}
+    {%- endif -%}
+    {#- recorded for the refresh's next command, which reads the view without selecting it -#}
+    {%- set changed = cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
+    {%- set existing = load_cached_relation(this) -%}
+    {%- if existing is none or not existing.is_view -%}
+        {%- set result = dbt.materialization_view_default() -%}
+        {% do cutoff_record('changed') %}
+        {{ return(result) }}
     {%- endif -%}
     {% call statement('main') -%}
         select 1
     {%- endcall %}
+    {% do cutoff_record('changed' if changed else 'kept') %}
     {{ return({'relations': [this.incorporate(type='view')]}) }}
 {% endmaterialization %}
 

@@ -111,6 +111,9 @@ def test_refresh_builds_what_the_changed_stream_reaches(built, tmp_path):
     assert capacities and set(capacities.values()) == {capacity}
     assert marts_describe(as_of)
     assert "already describe" in build_marts(as_of)
+    refreshed = _tables(wh)
+    build_marts(as_of, force=True)
+    assert _tables(wh) == refreshed  # exactly what a full build gives
 
 
 def test_batches_that_change_nothing_need_no_build(built, tmp_path):
