@@ -212,6 +212,7 @@ def build_refresh(
         output += "\n" + _build(run, plan, second + second_tests, dbt_vars, env, progress)
         done = outcomes(refresh_id)
     tables = [uid for uid, m in plan.models.items() if m.materialized not in VIEW_LIKE]
+    # a table the cutoff did not reach (outside both commands) was kept too
     rebuilt = [uid for uid in tables if done.get(uid) in ("changed", "unchanged", "rebuilt")]
     unchanged = [uid for uid in rebuilt if done[uid] == "unchanged"]
     summary = (

@@ -15,6 +15,7 @@
       the full build before it (build_marts checks both), so its definition is the same;
       its outcome says whether its rows changed ('changed' when a parent did, else
       'kept'), for the refresh's next command;
+    - an incremental model with nothing it reads changed is not run (below);
     - a test is not run again when nothing it reads changed (below).
 
     A parent with an outcome recorded in this refresh changed unless it came out unchanged
@@ -59,6 +60,31 @@
     {%- else -%}
         {% do cutoff_record('rebuilt') %}
     {%- endif -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{#
+    An incremental model adds what its inputs brought since its last run: with nothing
+    it reads changed there is nothing to add. When it runs it is not compared (the
+    comparison would read the whole table): 'rebuilt', so what reads it runs too.
+#}
+{% materialization incremental, adapter='postgres' %}
+    {%- if not early_cutoff_enabled() -%}
+        {{ return(dbt.materialization_incremental_default()) }}
+    {%- endif -%}
+    {%- set existing = load_cached_relation(this) -%}
+    {%- if existing is not none and existing.is_table
+        and not cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
+        {% call statement('main') -%}
+            select 1
+        {%- endcall %}
+        {% do cutoff_record('kept') %}
+        {{ log('kept ' ~ this ~ ': nothing it reads changed', info=True) }}
+        {{ return({'relations': [this.incorporate(type='table')]}) }}
+    {%- endif -%}
+    {%- set result = dbt.materialization_incremental_default() -%}
+    {% do cutoff_record('rebuilt') %}
     {{ return(result) }}
 {% endmaterialization %}
 

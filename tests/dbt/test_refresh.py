@@ -192,3 +192,35 @@ def test_a_failed_dbt_command_makes_the_next_build_a_full_one(built, tmp_path):
         " where physician_quarter_id is null"
     )
     assert wh.rows(nulls) == [(0,)]
+
+
+def test_a_refresh_through_an_incremental_mart_gives_what_a_full_build_gives(built, tmp_path):
+    wh = built
+    as_of = wh.program.inst.as_of
+    latest = sorted((wh.drops / "calendar").glob("free_slots_*.csv"))[-1]
+    with latest.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    row = next(r for r in rows if int(r["free_slots"]) > 0)
+    row["free_slots"] = str(int(row["free_slots"]) - 1)
+    row["busy_minutes"] = str(int(row["busy_minutes"]) + 60)
+    (tmp_path / "calendar").mkdir()
+    day = as_of + timedelta(days=1)
+    with (tmp_path / "calendar" / f"free_slots_{day.isoformat()}.csv").open(
+        "w", newline="", encoding="utf-8"
+    ) as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    sync("calendar_csv", path=tmp_path / "calendar", today=day)
+    started = datetime.now(UTC)
+
+    build_marts(as_of)
+
+    assert _outcomes(wh, started)["fct_free_slots"] == "rebuilt"
+    assert wh.rows(
+        "select free_slots from marts.fct_free_slots where mentor_id = %s and week_start = %s",
+        (row["mentor_id"], row["week_start"]),
+    ) == [(int(row["free_slots"]),)]
+    refreshed = _tables(wh)
+    build_marts(as_of, force=True)
+    assert _tables(wh) == refreshed
