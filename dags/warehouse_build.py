@@ -2,9 +2,17 @@
 ### Warehouse build (dbt, rendered by Cosmos)
 
 Runs the dbt project in `dbt/` (staging -> intermediate -> marts) whenever a sync
-publishes new raw data: one Airflow task per model and seed, then one task running
-every dbt test. The marts describe the `as_of_date` param, else the day the run was
-queued; `record_build` notes that day for the quarterly jobs.
+publishes new raw data. The marts describe the `as_of_date` param, else the day the run
+was queued. `plan_build` picks one of two ways:
+
+- `refresh`, when the marts were last built in full as of the same day by the same
+  project and no dbt command failed since: one task building only what the streams
+  with new record versions reach, stopping where the data stops changing (tables whose
+  inputs came out unchanged are kept; `ops.refresh_models` says which). It records the
+  build itself.
+- `dbt` otherwise (a new day, a changed project, a failure since): one Airflow task per
+  model and seed, then one task running every dbt test; `record_build` notes the day
+  for the quarterly jobs.
 
 - Owner: data engineering.
 - Schedule: any `raw.*` Asset update (see the sync DAGs).
@@ -38,6 +46,7 @@ from leadership.orchestration import (
     DEFAULT_ARGS,
     START_DATE,
     build_as_of,
+    build_branch,
     cosmos_select,
     marts_asset,
     raw_asset,
@@ -94,9 +103,29 @@ def warehouse_build() -> None:
         )
         return f"marts describe {as_of}"
 
+    @task.branch
+    def plan_build() -> str:
+        """`refresh` when only what the changed streams reach needs building, else `dbt`."""
+        from airflow.sdk import get_current_context
+
+        return build_branch(get_current_context())
+
+    @task(outlets=[marts_asset()], pool="warehouse_builds")
+    def refresh() -> str:
+        """Build what the changed streams reach, as of the same day; records the build."""
+        from airflow.sdk import get_current_context
+
+        from leadership.dbt import build_marts
+
+        context = get_current_context()
+        return build_marts(build_as_of(context), run_id=context["run_id"])[-2000:]
+
     source_freshness()
+    plan = plan_build()
+    plan >> refresh()
     (
-        DbtTaskGroup(
+        plan
+        >> DbtTaskGroup(
             group_id="dbt",
             project_config=ProjectConfig(
                 dbt_project_path=DBT_DIR, manifest_path=MANIFEST, install_dbt_deps=False

@@ -161,6 +161,21 @@ def build_as_of(context: Any) -> date:
     return date.fromisoformat(given) if given else context["dag_run"].run_after.date()
 
 
+def build_branch(context: Any) -> str:
+    """Which way warehouse_build goes: ``refresh`` or the Cosmos task group ``dbt``.
+
+    A refresh (``leadership.dbt.build_marts``: only what the changed streams reach, kept
+    where the data stops changing) when the marts were last built in full as of the same
+    day by the same project and nothing failed since (``changed_since_last_build``);
+    every model otherwise, and always when the DAG renders part of the project.
+    """
+    from leadership.dbt import changed_since_last_build
+
+    if cosmos_select():
+        return "dbt"
+    return "refresh" if changed_since_last_build(build_as_of(context)) is not None else "dbt"
+
+
 def cosmos_select() -> list[str]:
     """The dbt nodes warehouse_build renders (LEADERSHIP_COSMOS_SELECT; empty: all of them)."""
     return [

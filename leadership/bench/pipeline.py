@@ -21,7 +21,7 @@ from leadership.bench import (
 )
 
 
-def _change_one_percent(folder: Any, day: date) -> int:
+def change_one_percent(folder: Any, day: date) -> int:
     """A next-day HR drop in which 1% of the workers changed (a new email address)."""
     import csv
 
@@ -246,7 +246,7 @@ def _one_cycle(scale: str, say: Say) -> Cycle:
                     f"exports for {reviewed}",
                     lambda: run_output("all", reviewed, location=LocalOutbox(Path(tmp) / "outbox")),
                 )
-                changed = _change_one_percent(hr.folder, day + timedelta(days=1))
+                changed = change_one_percent(hr.folder, day + timedelta(days=1))
                 timed(
                     refresh,
                     f"sync HR file drop ({changed} workers changed)",

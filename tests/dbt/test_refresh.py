@@ -224,3 +224,23 @@ def test_a_refresh_through_an_incremental_mart_gives_what_a_full_build_gives(bui
     refreshed = _tables(wh)
     build_marts(as_of, force=True)
     assert _tables(wh) == refreshed
+
+
+def test_warehouse_build_refreshes_only_when_the_marts_can_be_trusted(built, monkeypatch):
+    from leadership.orchestration import build_branch
+
+    wh = built
+    as_of = wh.program.inst.as_of
+    context = {"params": {"as_of_date": as_of.isoformat()}}
+    assert build_branch(context) == "refresh"
+    # another day: every model
+    assert build_branch({"params": {"as_of_date": (as_of + timedelta(days=1)).isoformat()}}) == (
+        "dbt"
+    )
+    # a part of the project rendered: Cosmos builds what it renders
+    monkeypatch.setenv("LEADERSHIP_COSMOS_SELECT", "dim_physicians")
+    assert build_branch(context) == "dbt"
+    monkeypatch.delenv("LEADERSHIP_COSMOS_SELECT")
+    # a dbt command that stopped half-way since the last full build
+    wh.execute("insert into ops.dbt_invocations (invocation_id, command) values ('x', 'run')")
+    assert build_branch(context) == "dbt"

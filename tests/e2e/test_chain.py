@@ -18,11 +18,13 @@ import hashlib
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from leadership.bench.pipeline import change_one_percent
 from leadership.orchestration import QUARTERLY_DAGS
 
 pytestmark = pytest.mark.slow
@@ -119,3 +121,38 @@ def test_the_chain_backfills_two_quarters_and_a_rerun_changes_nothing(
     assert "quarterly_matching: success" in again.stdout
     assert fingerprint(url) == before
     assert outbox_files(outbox) == files
+
+    # warehouse_build with the whole project rendered: the marts were last built in full
+    # as of 2026-09-30 and nothing changed since, so it goes the refresh way (which finds
+    # nothing to build), and none of Cosmos' tasks runs
+    whole = {k: v for k, v in env.items() if k != "LEADERSHIP_COSMOS_SELECT"}
+    leadership(whole, "airflow", "--", "dags", "reserialize")
+    test_build = ["airflow", "--", "dags", "test", "warehouse_build"]
+    test_build += ["-c", '{"as_of_date": "2026-09-30"}']
+    run = leadership(whole, *test_build)
+    out = run.stdout + run.stderr
+    assert "starting task_id=refresh" in out and "starting task_id=dbt." not in out
+    assert "the marts already describe 2026-09-30; nothing arrived since" in out
+    assert fingerprint(url) == before
+
+    # the next day 1% of the workers have a new email address: the same way again, now
+    # building what the changed stream reaches and keeping what comes out as it was
+    hr = tmp_path / "home" / "demo" / "drops" / "hr"
+    changed = change_one_percent(hr, date(2026, 10, 1))
+    leadership(whole, "sync", "hr-csv", "--path", str(hr))
+    run = leadership(whole, *test_build)
+    out = run.stdout + run.stderr
+    assert "starting task_id=refresh" in out and "starting task_id=dbt." not in out
+    with psycopg.connect(url) as conn:
+        refreshed = conn.execute(
+            "select refreshed from ops.mart_builds order by build_id desc limit 1"
+        ).fetchone()
+        outcomes = dict(
+            conn.execute("select outcome, count(*) from ops.refresh_models group by 1").fetchall()
+        )
+        updated = conn.execute(
+            "select count(*) from marts.dim_physicians where email like '%.updated@%'"
+        ).fetchone()
+    assert refreshed == ("source:hr.workers+",)
+    assert outcomes.get("changed", 0) >= 1 and outcomes.get("kept", 0) >= 1
+    assert updated == (changed,)
