@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ TARGET_NAME = "warehouse"
 MANIFEST = DBT_DIR / "target" / "manifest.json"
 # What decides what a build writes: a change to any of these is a change of the marts.
 PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests", "snapshots")
+# How long ops.refresh_models and ops.dbt_invocations keep a record before a full build.
+KEEP_RECORDS = timedelta(days=90)
 # dbt stays up between this process's commands (leadership/dbt_worker.py): it parses the
 # project once instead of once per command.
 _WORKER = DbtWorker()
@@ -173,6 +175,8 @@ def record_build(
 
     ``selector``: a partial build (the assignment marts); ``refreshed``: what a refresh
     built, which leaves every mart current like a full build (``selector`` stays null).
+    A full build also forgets the refreshes' and dbt commands' records from more than
+    KEEP_RECORDS before it: nothing before a full build decides a refresh after it.
     """
     from leadership import warehouse
 
@@ -183,6 +187,10 @@ def record_build(
             " values (%s, %s, %s, %s, %s, %s)",
             (as_of, started_at, selector, run_id, refreshed, project_fingerprint()),
         )
+        if selector is None and refreshed is None:
+            before = started_at - KEEP_RECORDS
+            conn.exec_driver_sql("delete from ops.refresh_models where recorded_at < %s", (before,))
+            conn.exec_driver_sql("delete from ops.dbt_invocations where started_at < %s", (before,))
 
 
 def project_fingerprint(root: Path = DBT_DIR) -> str:

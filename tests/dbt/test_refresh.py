@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadership.dbt import DbtError, build_marts, marts_describe, record_build
+from leadership.dbt import KEEP_RECORDS, DbtError, build_marts, marts_describe, record_build
 from leadership.sync import sync
 
 
@@ -244,3 +244,24 @@ def test_warehouse_build_refreshes_only_when_the_marts_can_be_trusted(built, mon
     # a dbt command that stopped half-way since the last full build
     wh.execute("insert into ops.dbt_invocations (invocation_id, command) values ('x', 'run')")
     assert build_branch(context) == "dbt"
+
+
+def test_a_full_build_forgets_records_older_than_it_needs(built):
+    wh = built
+    as_of = wh.program.inst.as_of
+    old = datetime.now(UTC) - KEEP_RECORDS - timedelta(days=1)
+    wh.execute(
+        "insert into ops.dbt_invocations (invocation_id, command, started_at, succeeded)"
+        " values ('old', 'run', %s, false)",
+        (old,),
+    )
+    wh.execute(
+        "insert into ops.refresh_models (refresh_id, model, outcome, recorded_at)"
+        " values ('old', 'model.leadership.dim_physicians', 'kept', %s)",
+        (old,),
+    )
+
+    record_build(as_of, datetime.now(UTC))
+
+    assert wh.rows("select count(*) from ops.dbt_invocations where invocation_id = 'old'") == [(0,)]
+    assert wh.rows("select count(*) from ops.refresh_models where refresh_id = 'old'") == [(0,)]
