@@ -42,12 +42,7 @@
     {%- set existing = load_cached_relation(this) -%}
     {%- set kept_before = existing is not none and existing.is_table -%}
     {%- if kept_before and not cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
-        {% call statement('main') -%}
-            select 1
-        {%- endcall %}
-        {% do cutoff_record('kept') %}
-        {{ log('kept ' ~ this ~ ': nothing it reads changed', info=True) }}
-        {{ return({'relations': [this.incorporate(type='table')]}) }}
+        {{ return(cutoff_keep_table()) }}
     {%- endif -%}
     {%- set watched = kept_before and cutoff_has_children(model.unique_id) -%}
     {%- if watched -%}
@@ -76,12 +71,7 @@
     {%- set existing = load_cached_relation(this) -%}
     {%- if existing is not none and existing.is_table
         and not cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
-        {% call statement('main') -%}
-            select 1
-        {%- endcall %}
-        {% do cutoff_record('kept') %}
-        {{ log('kept ' ~ this ~ ': nothing it reads changed', info=True) }}
-        {{ return({'relations': [this.incorporate(type='table')]}) }}
+        {{ return(cutoff_keep_table()) }}
     {%- endif -%}
     {%- set result = dbt.materialization_incremental_default() -%}
     {% do cutoff_record('rebuilt') %}
@@ -126,6 +116,17 @@
     {%- endif -%}
     {{ return(dbt.materialization_test_default()) }}
 {% endmaterialization %}
+
+
+{# A table left as it is: dbt's 'main' statement (a no-op), the outcome 'kept'. #}
+{% macro cutoff_keep_table() %}
+    {% call statement('main') -%}
+        select 1
+    {%- endcall %}
+    {% do cutoff_record('kept') %}
+    {{ log('kept ' ~ this ~ ': nothing it reads changed', info=True) }}
+    {{ return({'relations': [this.incorporate(type='table')]}) }}
+{% endmacro %}
 
 
 {# The outcomes recorded so far in this refresh: model -> outcome. #}

@@ -25,21 +25,32 @@ def built(fresh_copy, monkeypatch):
     return fresh_copy
 
 
-def _drop_changed_interests(wh, folder, day) -> tuple[str, int]:
-    """A next-day career-interests file: the same answers, one mentor's capacity changed."""
-    latest = sorted((wh.drops / "surveys").glob("career_interests_*.csv"))[-1]
+def _next_day_drop(wh, feed: str, stream: str, folder, day, change):
+    """The feed's latest ``stream`` file again, dated ``day``, after ``change(rows)``.
+
+    Returns what ``change`` returns (what the test then looks for in the marts).
+    """
+    latest = sorted((wh.drops / feed).glob(f"{stream}_*.csv"))[-1]
     with latest.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    mentor = next(r for r in rows if r["respondent_role"] == "mentor" and r["capacity"])
-    mentor["capacity"] = str(int(mentor["capacity"]) + 4)
+    changed = change(rows)
     folder.mkdir()
-    with (folder / f"career_interests_{day.isoformat()}.csv").open(
-        "w", newline="", encoding="utf-8"
-    ) as fh:
+    with (folder / f"{stream}_{day.isoformat()}.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return mentor["respondent_id"], int(mentor["capacity"])
+    return changed
+
+
+def _drop_changed_interests(wh, folder, day) -> tuple[str, int]:
+    """A next-day career-interests file: the same answers, one mentor's capacity changed."""
+
+    def one_capacity(rows):
+        mentor = next(r for r in rows if r["respondent_role"] == "mentor" and r["capacity"])
+        mentor["capacity"] = str(int(mentor["capacity"]) + 4)
+        return mentor["respondent_id"], int(mentor["capacity"])
+
+    return _next_day_drop(wh, "surveys", "career_interests", folder, day, one_capacity)
 
 
 def _outcomes(wh, since: datetime) -> dict[str, str]:
@@ -69,20 +80,13 @@ def _tables(wh) -> dict[str, tuple[int, str]]:
 
 def _drop_changed_emails(wh, folder, day) -> list[str]:
     """A next-day HR workers file in which every tenth worker has a new email address."""
-    latest = sorted((wh.drops / "hr").glob("workers_*.csv"))[-1]
-    with latest.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    changed = []
-    for i, row in enumerate(rows):
-        if i % 10 == 0:
+
+    def every_tenth(rows):
+        for row in rows[::10]:
             row["email"] = row["email"].replace("@", ".new@")
-            changed.append(row["worker_id"])
-    folder.mkdir()
-    with (folder / f"workers_{day.isoformat()}.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return changed
+        return [row["worker_id"] for row in rows[::10]]
+
+    return _next_day_drop(wh, "hr", "workers", folder, day, every_tenth)
 
 
 def test_refresh_builds_what_the_changed_stream_reaches(built, tmp_path):
@@ -197,20 +201,15 @@ def test_a_failed_dbt_command_makes_the_next_build_a_full_one(built, tmp_path):
 def test_a_refresh_through_an_incremental_mart_gives_what_a_full_build_gives(built, tmp_path):
     wh = built
     as_of = wh.program.inst.as_of
-    latest = sorted((wh.drops / "calendar").glob("free_slots_*.csv"))[-1]
-    with latest.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    row = next(r for r in rows if int(r["free_slots"]) > 0)
-    row["free_slots"] = str(int(row["free_slots"]) - 1)
-    row["busy_minutes"] = str(int(row["busy_minutes"]) + 60)
-    (tmp_path / "calendar").mkdir()
     day = as_of + timedelta(days=1)
-    with (tmp_path / "calendar" / f"free_slots_{day.isoformat()}.csv").open(
-        "w", newline="", encoding="utf-8"
-    ) as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+
+    def one_busy_hour(rows):
+        row = next(r for r in rows if int(r["free_slots"]) > 0)
+        row["free_slots"] = str(int(row["free_slots"]) - 1)
+        row["busy_minutes"] = str(int(row["busy_minutes"]) + 60)
+        return row
+
+    row = _next_day_drop(wh, "calendar", "free_slots", tmp_path / "calendar", day, one_busy_hour)
     sync("calendar_csv", path=tmp_path / "calendar", today=day)
     started = datetime.now(UTC)
 
