@@ -143,7 +143,8 @@ _INVALID = object()
 
 def normalise(contract: StreamContract, records: Sequence[Mapping[str, Any]]) -> Normalised:
     """Cast ``records`` to the contract's types; every cast failure becomes a reason."""
-    rows = [dict(r) for r in records]
+    # Read, never written: a connector's dicts are kept as they are, other mappings copied.
+    rows = [r if type(r) is dict else dict(r) for r in records]
     index = pd.RangeIndex(len(rows))
     columns = _columns(rows)
     seen = list(columns)

@@ -55,12 +55,21 @@ def raw_ddl(contract: StreamContract) -> list[str]:
 
 
 def _raw_index_columns(contract: StreamContract) -> dict[str, str]:
-    """Index name -> its columns: the version lookup by key, and rows by batch."""
+    """Index name -> its method and columns: the version lookup by key, and rows by batch.
+
+    Batch ids only grow as rows are appended, so a block-range (BRIN) index finds a
+    batch's rows at a sliver of a b-tree's size and build time.
+    """
     key = ", ".join(_quote(k) for k in contract.primary_key)
     return {
-        f"{contract.qualified_name}__key_idx": f"{key}, _as_of desc, _batch_id desc",
-        f"{contract.qualified_name}__batch_idx": "_batch_id",
+        f"{contract.qualified_name}__key_idx": f"({key}, _as_of desc, _batch_id desc)",
+        f"{contract.qualified_name}__batch_brin": "using brin (_batch_id)",
     }
+
+
+def _retired_raw_indexes(contract: StreamContract) -> list[str]:
+    """Indexes earlier releases built on the raw table (dropped when the tables are ensured)."""
+    return [f"raw.{contract.qualified_name}__batch_idx"]
 
 
 def raw_indexes(contract: StreamContract) -> list[str]:
@@ -72,7 +81,7 @@ def raw_index_ddl(contract: StreamContract) -> list[str]:
     """The statements that create the raw table's indexes."""
     table = raw_table(contract)
     return [
-        f"create index if not exists {name} on {table} ({columns})"
+        f"create index if not exists {name} on {table} {columns}"
         for name, columns in _raw_index_columns(contract).items()
     ]
 
@@ -97,5 +106,6 @@ def quarantine_ddl(contract: StreamContract) -> list[str]:
 def ensure_stream_tables(conn: Connection) -> None:
     """Create or extend ``raw.<stream>`` and ``quarantine.<stream>`` for every contract."""
     for contract in CONTRACTS.values():
-        for statement in [*raw_ddl(contract), *quarantine_ddl(contract)]:
+        retired = [f"drop index if exists {name}" for name in _retired_raw_indexes(contract)]
+        for statement in [*retired, *raw_ddl(contract), *quarantine_ddl(contract)]:
             conn.exec_driver_sql(statement)

@@ -40,6 +40,23 @@ def test_migrations_create_the_schemas_and_run_once(warehouse_url: str, sql) -> 
     } <= tables
 
 
+def test_migrate_brings_an_earlier_raw_tables_indexes_up_to_date(warehouse_url: str, sql) -> None:
+    # an earlier release indexed rows by batch with a b-tree
+    sql(
+        "drop index raw.hr__workers__batch_brin;"
+        " create index hr__workers__batch_idx on raw.hr__workers (_batch_id)"
+    )
+    warehouse.migrate(warehouse_url)
+    indexes = dict(
+        sql(
+            "select indexname, indexdef from pg_indexes"
+            " where schemaname = 'raw' and tablename = 'hr__workers'"
+        )
+    )
+    assert set(indexes) == {"hr__workers__key_idx", "hr__workers__batch_brin"}
+    assert "USING brin (_batch_id)" in indexes["hr__workers__batch_brin"]
+
+
 def test_migration_files_are_numbered_in_order() -> None:
     names = [p.name for p in warehouse.migrations()]
     assert names == sorted(names)
