@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import os
 import random
 import re
 import time
@@ -105,7 +106,23 @@ class HttpClient:
     def __post_init__(self) -> None:
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": "leadership-passport/0.1", **self.headers})
+        # The environment's proxy and CA-bundle settings are read once per origin here,
+        # not by requests on every call (which walks the whole environment each time: a
+        # sync sends thousands of requests). No .netrc: every vendor's credentials are
+        # its connection's.
+        self.session.trust_env = False
+        self.session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        self._proxies: dict[tuple[str, str], dict[str, str]] = {}
         self._secrets = [s for s in self.secrets if s and len(s) >= 4]
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        """The environment's proxies for ``url``'s origin (``no_proxy`` honoured)."""
+        origin = urlsplit(url)[:2]
+        if origin not in self._proxies:
+            self._proxies[origin] = requests.utils.get_environ_proxies(url)
+        return self._proxies[origin]
 
     # -- public -------------------------------------------------------------------------
 
@@ -143,6 +160,7 @@ class HttpClient:
                 response = self.session.request(
                     method,
                     url,
+                    proxies=self._proxies_for(url),
                     params=params,
                     json=json_body,
                     data=data,

@@ -132,3 +132,27 @@ def test_a_typed_decode_leaves_raw_parts_undecoded_and_other_shapes_as_they_are(
     echo.inject("truncated", times=1)
     assert http.get_json("/thing", decode_as=dict[str, msgspec.Raw])["path"]
     assert len(echo.requests) == 4
+
+
+def _without_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def test_the_environments_proxy_carries_the_requests(echo, monkeypatch) -> None:
+    _without_proxy_settings(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", echo.url)  # the echo server plays the proxy
+    http = HttpClient(vendor="vendor", base_url="http://vendor.example/api", sleep=lambda _: None)
+    assert http.get_json("/thing")["ok"] is True
+    assert http.get_json("/other")["ok"] is True
+    # a proxy is asked for the absolute URL of the vendor's host
+    assert [r.headers.get("Host") for r in echo.requests] == ["vendor.example"] * 2
+
+
+def test_no_proxy_hosts_are_reached_directly(echo, monkeypatch) -> None:
+    _without_proxy_settings(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    http, _ = client(echo)
+    assert http.get_json("/thing") == {"ok": True, "path": "/thing"}
