@@ -84,20 +84,34 @@ def view_free_slot_rows(
     digits are read as one array per view, not slot by slot: a Graph sync reads
     thousands of mailboxes' views of 3,500 digits each.
     """
+    free, busy_minutes, slots = _views_free_slots([view], window, zone)
+    return [
+        free_slot_row(mentor_id, week, int(free[0, i]), int(busy_minutes[0, i]), slots, SOURCE)
+        for i, week in enumerate(window.weeks)
+    ]
+
+
+def _views_free_slots(
+    views: Sequence[str], window: Window, zone: tzinfo
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Free slots and busy minutes per view and week (two arrays of views x weeks), and
+    the working slots per week, for views of at least ``window.digits`` characters.
+
+    All the views of one answer and zone at once: numpy's work per call, not per view.
+    """
     index, seconds = _slot_overlaps(
         tuple(window.weeks), zone, window.start.timestamp(), window.interval_minutes, window.digits
     )
     # one byte per character, whatever the character: positions stay those of the view
-    digits = np.frombuffer(view[: window.digits].encode("ascii", "replace"), dtype=np.uint8)
-    busy = _BUSY_BYTE[digits]
-    covered = np.where(busy[index], seconds, 0).reshape(len(window.weeks), -1, index.shape[1])
-    free = (covered.max(axis=2) == 0).sum(axis=1)
-    busy_minutes = covered.sum(axis=(1, 2)) // 60
-    slots = covered.shape[1]
-    return [
-        free_slot_row(mentor_id, week, int(free[i]), int(busy_minutes[i]), slots, SOURCE)
-        for i, week in enumerate(window.weeks)
-    ]
+    text = "".join(view[: window.digits] for view in views)
+    digits = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)
+    busy = _BUSY_BYTE[digits].reshape(len(views), window.digits)
+    covered = np.where(busy[:, index], seconds, 0).reshape(
+        len(views), len(window.weeks), -1, index.shape[1]
+    )
+    free = (covered.max(axis=3) == 0).sum(axis=2)
+    busy_minutes = covered.sum(axis=(2, 3)) // 60
+    return free, busy_minutes, covered.shape[2]
 
 
 @lru_cache(maxsize=1024)
@@ -146,6 +160,7 @@ def map_entries(
     """Rows for the mentors of one batch (``requested``: lowercased email -> mentor ids)."""
     outcome = Outcome()
     answered: set[str] = set()
+    readable: list[_Readable] = []
     for position, entry in enumerate(entries):
         if not isinstance(entry, dict):
             outcome.problems.append(f"entry {position} is not an object")
@@ -196,13 +211,52 @@ def map_entries(
         if zone is None:
             zone = default_zone
             outcome.fallback_zone += names
-        for mentor in mentors:
-            if problem:
-                rows = unknown_rows(mentor, window.weeks, SOURCE, _problem=problem)
+        readable.append(_Readable(mentors, view, problem, zone, {**context, **extra}))
+    counts = _counts_by_entry(readable, window)
+    for position, item in enumerate(readable):
+        for mentor in item.mentors:
+            if item.problem:
+                rows = unknown_rows(mentor, window.weeks, SOURCE, _problem=item.problem)
             else:
-                rows = view_free_slot_rows(mentor, view, window, zone)
-            outcome.rows += [{**row, **context, **extra} for row in rows]
+                free, busy_minutes, slots = counts[position]
+                rows = [
+                    free_slot_row(mentor, week, free[i], busy_minutes[i], slots, SOURCE)
+                    for i, week in enumerate(window.weeks)
+                ]
+            outcome.rows += [{**row, **item.context} for row in rows]
     for email, asked in requested.items():
         if email not in answered:
             outcome.missing += asked
     return outcome
+
+
+@dataclass
+class _Readable:
+    """An entry that gives rows: its mentors, view (or the problem with it), zone, context."""
+
+    mentors: list[str | None]
+    view: Any
+    problem: str | None
+    zone: tzinfo
+    context: dict[str, Any]
+
+
+def _counts_by_entry(
+    readable: list[_Readable], window: Window
+) -> dict[int, tuple[list[int], list[int], int]]:
+    """Per readable entry (by position): free slots and busy minutes per week, and the
+    working slots per week; the views of one zone computed together."""
+    by_zone: dict[tzinfo, list[int]] = {}
+    for position, item in enumerate(readable):
+        if item.problem is None:
+            by_zone.setdefault(item.zone, []).append(position)
+    counts = {}
+    for zone, positions in by_zone.items():
+        free, busy_minutes, slots = _views_free_slots(
+            [readable[p].view for p in positions], window, zone
+        )
+        for p, entry_free, entry_busy in zip(
+            positions, free.tolist(), busy_minutes.tolist(), strict=True
+        ):
+            counts[p] = (entry_free, entry_busy, slots)
+    return counts
