@@ -9,7 +9,9 @@ Quirks it honours (Canvas documentation, and bugs seen in other connectors):
 
 Connection ``canvas_default``: host = the Canvas base URL, password = an API token;
 extra ``account_id`` (the skill-pod sub-account), ``course_code_prefix`` (default
-``POD-``), ``per_page`` (default 100).
+``POD-``), ``per_page`` (default 100), ``concurrent_requests`` (courses read at once,
+default 3, at most 8: Canvas charges parallel requests a pre-flight penalty on the token's
+quota, credited back as each finishes).
 """
 
 from integrations.canvas.client import Canvas

@@ -64,17 +64,19 @@ class Enrollments:
     incremental = False
 
     def read(self, canvas: Canvas, since: str | None) -> list[dict[str, Any]]:
+        params = [
+            ("type[]", "StudentEnrollment"),
+            ("include[]", "course_progress"),
+            ("state[]", "active"),
+            ("state[]", "completed"),
+        ]
         out = []
-        for course in canvas.courses():
-            for e in canvas.client.paginate(
-                f"/api/v1/courses/{course['id']}/enrollments",
-                [
-                    ("type[]", "StudentEnrollment"),
-                    ("include[]", "course_progress"),
-                    ("state[]", "active"),
-                    ("state[]", "completed"),
-                ],
-            ):
+        for _, enrollments in canvas.per_course(
+            lambda course: list(
+                canvas.client.paginate(f"/api/v1/courses/{course['id']}/enrollments", params)
+            )
+        ):
+            for e in enrollments:
                 progress = e.get("course_progress") or {}
                 record = _mapped(
                     e,
@@ -104,8 +106,12 @@ class Assignments:
 
     def read(self, canvas: Canvas, since: str | None) -> list[dict[str, Any]]:
         out = []
-        for course in canvas.courses():
-            for a in canvas.client.paginate(f"/api/v1/courses/{course['id']}/assignments"):
+        for _, assignments in canvas.per_course(
+            lambda course: list(
+                canvas.client.paginate(f"/api/v1/courses/{course['id']}/assignments")
+            )
+        ):
+            for a in assignments:
                 out.append(
                     _mapped(
                         a,
@@ -133,27 +139,29 @@ class Submissions:
         base = [("student_ids[]", "all"), ("include[]", "rubric_assessment")]
         windows = [[("graded_since", since)], [("submitted_since", since)]] if since else [[]]
         latest: dict[Any, dict[str, Any]] = {}
-        for course in canvas.courses():
-            for window in windows:
-                for s in canvas.client.paginate(
-                    f"/api/v1/courses/{course['id']}/students/submissions", base + window
-                ):
-                    record = _mapped(
-                        s,
-                        {
-                            "submission_id": "id",
-                            "assignment_id": "assignment_id",
-                            "course_id": "course_id",
-                            "user_id": "user_id",
-                            "score": "score",
-                            "workflow_state": "workflow_state",
-                            "submitted_at": "submitted_at",
-                            "graded_at": "graded_at",
-                            "rubric_assessment": "rubric_assessment",
-                        },
-                    )
-                    record["course_id"] = record["course_id"] or course["id"]
-                    latest.setdefault(str(record["submission_id"]), record)
+
+        def read(course: dict[str, Any]) -> list[dict[str, Any]]:
+            path = f"/api/v1/courses/{course['id']}/students/submissions"
+            return [s for window in windows for s in canvas.client.paginate(path, base + window)]
+
+        for course, submissions in canvas.per_course(read):
+            for s in submissions:
+                record = _mapped(
+                    s,
+                    {
+                        "submission_id": "id",
+                        "assignment_id": "assignment_id",
+                        "course_id": "course_id",
+                        "user_id": "user_id",
+                        "score": "score",
+                        "workflow_state": "workflow_state",
+                        "submitted_at": "submitted_at",
+                        "graded_at": "graded_at",
+                        "rubric_assessment": "rubric_assessment",
+                    },
+                )
+                record["course_id"] = record["course_id"] or course["id"]
+                latest.setdefault(str(record["submission_id"]), record)
         return drop_exact_duplicates(latest.values())
 
 

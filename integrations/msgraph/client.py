@@ -6,11 +6,8 @@ import logging
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +24,7 @@ from integrations.common.calendar import (
     timezone_name,
     weeks_ahead,
 )
+from integrations.common.concurrency import in_order
 from integrations.common.connection import ConnectionSettings
 from integrations.common.http import HttpClient, RetryPolicy
 from integrations.common.schema import (
@@ -303,21 +301,8 @@ class MsGraphCalendar:
                 emails, window.start, window.end, window.interval_minutes
             )
 
-        waiting = iter(calls)
-        pending: deque[Future[list[Any]]] = deque()
-        pool = ThreadPoolExecutor(self.concurrent_calls, thread_name_prefix="msgraph")
-        try:
-            # at most two answers per thread wait to be read: bounded memory
-            for call in islice(waiting, 2 * self.concurrent_calls):
-                pending.append(pool.submit(fetch, call))
-            while pending:
-                answer = pending.popleft().result()
-                for call in islice(waiting, 1):
-                    pending.append(pool.submit(fetch, call))
-                yield answer
-        finally:
-            # a failed call ends the sync: the calls not started yet are not sent
-            pool.shutdown(wait=True, cancel_futures=True)
+        # a failed call ends the sync: the calls not started yet are not sent
+        return in_order(fetch, calls, self.concurrent_calls, "msgraph")
 
     def extract(
         self, contract: StreamContract, bookmark: dict[str, Any] | None, *, full_refresh: bool

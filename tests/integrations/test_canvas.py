@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from integrations.common.connection import get_connection
+from integrations.common.schema import ExtractError
 from leadership.sync import BatchHeld, sync
 from tests.integrations.conftest import raw_content
 
@@ -133,3 +134,29 @@ def test_raw_content_fingerprint_ignores_when(tiny_simulator, warehouse_url):
     before = raw_content(warehouse_url, "lms")
     sync("canvas", streams=["courses"], full_refresh=True)
     assert raw_content(warehouse_url, "lms") == before
+
+
+def test_courses_read_one_at_a_time_or_several_at_once_land_the_same_rows(
+    tiny_simulator, new_database, monkeypatch
+):
+    conn = json.loads(tiny_simulator.connection_env()["AIRFLOW_CONN_CANVAS_DEFAULT"])
+    contents = []
+    for concurrent in (1, 4):
+        conn["extra"]["concurrent_requests"] = concurrent
+        monkeypatch.setenv("AIRFLOW_CONN_CANVAS_DEFAULT", json.dumps(conn))
+        url = new_database()
+        monkeypatch.setenv("WAREHOUSE_URL", url)
+        sync("canvas")
+        contents.append(raw_content(url, "lms"))
+    assert contents[0] == contents[1]
+    assert all(contents[0].values())
+
+
+def test_a_concurrency_beyond_the_limit_is_refused_with_the_setting_named(
+    tiny_simulator, warehouse_url, monkeypatch
+):
+    conn = json.loads(tiny_simulator.connection_env()["AIRFLOW_CONN_CANVAS_DEFAULT"])
+    conn["extra"]["concurrent_requests"] = 50
+    monkeypatch.setenv("AIRFLOW_CONN_CANVAS_DEFAULT", json.dumps(conn))
+    with pytest.raises(ExtractError, match=r"extra\.concurrent_requests must be 1 to 8"):
+        sync("canvas", streams=["courses"])
