@@ -6,6 +6,8 @@ the tables always match the contracts without a hand-written migration per strea
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy.engine import Connection
 
 from integrations.common.schema import StreamContract
@@ -103,9 +105,35 @@ def quarantine_ddl(contract: StreamContract) -> list[str]:
     ]
 
 
-def ensure_stream_tables(conn: Connection) -> None:
-    """Create or extend ``raw.<stream>`` and ``quarantine.<stream>`` for every contract."""
-    for contract in CONTRACTS.values():
-        retired = [f"drop index if exists {name}" for name in _retired_raw_indexes(contract)]
-        for statement in [*retired, *raw_ddl(contract), *quarantine_ddl(contract)]:
-            conn.exec_driver_sql(statement)
+def ensure_stream_tables(conn: Connection) -> bool:
+    """Create or extend ``raw.<stream>`` and ``quarantine.<stream>`` for every contract.
+
+    Only when the contracts changed since the tables were last made to match them
+    (``ops.stream_tables``) or a table is missing: True when the statements ran.
+    """
+    statements = [
+        statement
+        for contract in CONTRACTS.values()
+        for statement in [
+            *(f"drop index if exists {name}" for name in _retired_raw_indexes(contract)),
+            *raw_ddl(contract),
+            *quarantine_ddl(contract),
+        ]
+    ]
+    fingerprint = hashlib.sha256("\n".join(statements).encode()).hexdigest()
+    tables = [t for c in CONTRACTS.values() for t in (raw_table(c), quarantine_table(c))]
+    matched, present = conn.exec_driver_sql(
+        "select (select count(*) from ops.stream_tables where contracts_fingerprint = %s),"
+        " (select count(*) from unnest(cast(%s as text[])) as t (name)"
+        "  where to_regclass(t.name) is not null)",
+        (fingerprint, tables),
+    ).one()
+    if matched and present == len(tables):
+        return False
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+    conn.exec_driver_sql("delete from ops.stream_tables")
+    conn.exec_driver_sql(
+        "insert into ops.stream_tables (contracts_fingerprint) values (%s)", (fingerprint,)
+    )
+    return True

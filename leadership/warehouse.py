@@ -141,6 +141,17 @@ def engine(url: str | None = None) -> Engine:
     return _ENGINES[url]
 
 
+def _forget_engines() -> None:
+    """In a forked child (the bench's simulated vendors, a worker): leave the parent's
+    pooled connections to the parent (their sockets are shared); the child opens its own."""
+    for found in _ENGINES.values():
+        found.dispose(close=False)
+    _ENGINES.clear()
+
+
+os.register_at_fork(after_in_child=_forget_engines)
+
+
 def dispose(url: str | None = None) -> None:
     """Close the pooled connections to ``url`` (all URLs when None), e.g. before dropping it."""
     for key in [url] if url else list(_ENGINES):

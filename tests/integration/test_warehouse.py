@@ -44,7 +44,8 @@ def test_migrate_brings_an_earlier_raw_tables_indexes_up_to_date(warehouse_url: 
     # an earlier release indexed rows by batch with a b-tree
     sql(
         "drop index raw.hr__workers__batch_brin;"
-        " create index hr__workers__batch_idx on raw.hr__workers (_batch_id)"
+        " create index hr__workers__batch_idx on raw.hr__workers (_batch_id);"
+        " update ops.stream_tables set contracts_fingerprint = 'an earlier release'"
     )
     warehouse.migrate(warehouse_url)
     indexes = dict(
@@ -55,6 +56,22 @@ def test_migrate_brings_an_earlier_raw_tables_indexes_up_to_date(warehouse_url: 
     )
     assert set(indexes) == {"hr__workers__key_idx", "hr__workers__batch_brin"}
     assert "USING brin (_batch_id)" in indexes["hr__workers__batch_brin"]
+
+
+def test_migrate_alters_stream_tables_only_when_the_contracts_changed_or_one_is_missing(
+    warehouse_url: str, sql
+) -> None:
+    from leadership.tables import ensure_stream_tables
+
+    with warehouse.transaction(warehouse_url) as conn:
+        assert ensure_stream_tables(conn) is False  # as migrate left them
+    sql("drop table raw.calendar__free_slots")
+    with warehouse.transaction(warehouse_url) as conn:
+        assert ensure_stream_tables(conn) is True
+    assert sql("select to_regclass('raw.calendar__free_slots') is not null") == [(True,)]
+    with warehouse.transaction(warehouse_url) as conn:
+        assert ensure_stream_tables(conn) is False
+    assert sql("select count(*) from ops.stream_tables") == [(1,)]
 
 
 def test_migration_files_are_numbered_in_order() -> None:
@@ -128,3 +145,23 @@ def test_embedded_warehouse_starts_when_no_url_is_set(tmp_path: Path) -> None:
         subprocess.run(
             [leadership, "warehouse", "stop"], env=env, capture_output=True, timeout=60, check=False
         )
+
+
+def test_a_forked_child_opens_its_own_connections(warehouse_url: str) -> None:
+    import multiprocessing
+
+    with warehouse.transaction(warehouse_url) as conn:
+        parent_pid = conn.exec_driver_sql("select pg_backend_pid()").scalar_one()
+    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+
+    def child() -> None:
+        with warehouse.transaction(warehouse_url) as conn:
+            send.send(conn.exec_driver_sql("select pg_backend_pid()").scalar_one())
+
+    process = multiprocessing.get_context("fork").Process(target=child)
+    process.start()
+    child_pid = receive.recv()
+    process.join()
+    assert child_pid != parent_pid
+    with warehouse.transaction(warehouse_url) as conn:  # the parent's pool still works
+        assert conn.exec_driver_sql("select pg_backend_pid()").scalar_one() == parent_pid
