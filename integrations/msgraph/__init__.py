@@ -34,8 +34,12 @@ intervals by default) becomes busy intervals (digits 1, 2, 3; see
 in the mailbox's working-hours zone (``extra.timezone`` when Graph gives none we know).
 ``busy_minutes`` is therefore exact to the interval. getSchedule has no delta: every sync
 asks for the whole window again (ceil(mailboxes / 20) calls per window of up to 5 weeks,
-up to 4 in flight at once, Graph's concurrency limit per mailbox); the loader keeps only
-rows that changed.
+up to 4 in flight at once, Graph's concurrency limit per mailbox). A mailbox whose answer
+makes the same rows as at the last sync (a fingerprint of its view, zone, mentors and extra
+fields per window, kept in the stream's bookmark) gives no rows at all: the batch holds
+the mailboxes that changed, its message counts the others, and the loader keeps only
+rows that changed among those. ``leadership sync msgraph --full-refresh`` makes every
+mailbox's rows again (after raw was emptied, say).
 
 Connection ``msgraph_default``: ``login`` = client id, ``password`` = client secret, host =
 the Graph base URL (default ``https://graph.microsoft.com/v1.0``); extra ``tenant_id``,

@@ -177,6 +177,11 @@ def _dtz(moment: datetime) -> dict[str, str]:
     return {"dateTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
 
 
+def _window_key(window: Window) -> str:
+    """A window's name in the bookmark: its start and interval."""
+    return f"{window.start.isoformat()}/{window.interval_minutes}"
+
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -314,11 +319,20 @@ class MsGraphCalendar:
         emails = list(requested)
         total = Outcome()
         windows = self.windows()
+        known = {} if full_refresh or not bookmark else bookmark.get("fingerprints") or {}
+        fingerprints: dict[str, dict[str, str]] = {}
         calls = [(w, batch) for w in windows for batch in _chunks(emails, self.batch_size)]
         for (window, batch), entries in zip(calls, self._schedules(calls), strict=True):
-            total.add(
-                map_entries(entries, {e: requested[e] for e in batch}, window, self.default_zone)
+            key = _window_key(window)
+            outcome = map_entries(
+                entries,
+                {e: requested[e] for e in batch},
+                window,
+                self.default_zone,
+                known=known.get(key),
             )
+            fingerprints.setdefault(key, {}).update(outcome.fingerprints)
+            total.add(outcome)
         if total.errors and len(total.errors) == len(self.mailboxes):
             codes = ", ".join(sorted(set(total.errors.values())))
             raise ExtractError(
@@ -329,13 +343,25 @@ class MsGraphCalendar:
         for mentor in sorted(total.errors):
             log.warning("msgraph: mailbox of mentor %s skipped (%s)", mentor, total.errors[mentor])
         weeks = [w for window in windows for w in window.weeks]
+        notes = total.notes(timezone_name(self.default_zone))
+        if total.unchanged:
+            notes.append(
+                f"{total.unchanged} of {len(emails) * len(windows)} mailbox windows unchanged "
+                "since the last sync: their free slots stand as published"
+            )
         yield Extract(
             contract=contract,
             records=drop_exact_duplicates(total.rows),
             source_ref=(
                 f"msgraph getSchedule weeks {weeks[0]}..{weeks[-1]}, {len(emails)} mailboxes"
             ),
-            bookmark=None,
+            bookmark={"fingerprints": fingerprints, "as_of": as_of.isoformat()},
+            # with mailboxes left out the batch is not the whole snapshot (no row-count band)
+            window_start=(
+                datetime.fromisoformat(bookmark["as_of"])
+                if total.unchanged and bookmark and bookmark.get("as_of")
+                else None
+            ),
             window_end=as_of,
-            notes=total.notes(timezone_name(self.default_zone)),
+            notes=notes,
         )

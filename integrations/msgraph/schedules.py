@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -15,6 +17,9 @@ import numpy as np
 from integrations.common.calendar import free_slot_row, resolve_timezone, slot_seconds, unknown_rows
 
 SOURCE = "msgraph"
+# Bumped whenever the way rows are made from an entry changes, so that the fingerprints
+# of the syncs before no longer match and every mailbox's rows are made again.
+ROWS_VERSION = 1
 # availabilityView digits: 0 free, 1 tentative, 2 busy, 3 oof, 4 working elsewhere
 BUSY_DIGITS = frozenset("123")
 FREE_DIGITS = frozenset("04")
@@ -46,9 +51,14 @@ class Outcome:
     missing: list[str] = field(default_factory=list)  # mentors with no entry at all
     problems: list[str] = field(default_factory=list)
     fallback_zone: list[str] = field(default_factory=list)  # mentors read in the default zone
+    # email -> fingerprint of what its rows are made of, for every mailbox read cleanly
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    unchanged: int = 0  # mailboxes whose fingerprint was the one given: no rows made
 
     def add(self, other: Outcome) -> None:
         self.rows += other.rows
+        self.fingerprints.update(other.fingerprints)
+        self.unchanged += other.unchanged
         self.errors.update(other.errors)
         self.missing += [m for m in other.missing if m not in self.missing]
         self.problems += [p for p in other.problems if p not in self.problems]
@@ -156,8 +166,14 @@ def map_entries(
     requested: dict[str, list[str]],
     window: Window,
     default_zone: tzinfo,
+    known: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Rows for the mentors of one batch (``requested``: lowercased email -> mentor ids)."""
+    """Rows for the mentors of one batch (``requested``: lowercased email -> mentor ids).
+
+    ``known``: email -> the fingerprint of the mailbox's entry in the last sync of this
+    window. A mailbox whose entry has the same fingerprint again gives no rows (they
+    would be the rows raw holds already); it is counted as unchanged.
+    """
     outcome = Outcome()
     answered: set[str] = set()
     readable: list[_Readable] = []
@@ -211,6 +227,13 @@ def map_entries(
         if zone is None:
             zone = default_zone
             outcome.fallback_zone += names
+        if schedule_id and not problem:
+            email = str(schedule_id).strip().lower()
+            made_of = _fingerprint(mentors, view[: window.digits], zone, extra)
+            outcome.fingerprints[email] = made_of
+            if known and known.get(email) == made_of:
+                outcome.unchanged += 1
+                continue
         readable.append(_Readable(mentors, view, problem, zone, {**context, **extra}))
     counts = _counts_by_entry(readable, window)
     for position, item in enumerate(readable):
@@ -228,6 +251,17 @@ def map_entries(
         if email not in answered:
             outcome.missing += asked
     return outcome
+
+
+def _fingerprint(mentors: list[Any], view: str, zone: tzinfo, extra: dict[str, Any]) -> str:
+    """Everything a mailbox's rows for one window are made of, hashed (64 bits: it is only
+    ever compared with the same mailbox's previous one)."""
+    made_of = json.dumps(
+        [ROWS_VERSION, sorted(map(str, mentors)), str(zone), extra, view],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.blake2b(made_of.encode(), digest_size=8).hexdigest()
 
 
 @dataclass

@@ -123,7 +123,7 @@ def test_calls_run_up_to_four_at_once_and_land_the_same_rows_as_one_at_a_time(
 
     sql("truncate raw.calendar__free_slots")
     set_connection(tiny_simulator, monkeypatch, batch_size=2)
-    sync("msgraph")
+    sync("msgraph", full_refresh=True)  # raw was emptied: every mailbox's rows again
     assert in_flight["most"] == 4  # Graph's limit per mailbox, never more
     assert landed(sql) == one_at_a_time
 
@@ -151,8 +151,12 @@ def test_every_sync_reads_the_window_again_and_only_changes_land(
         tiny_program.calendars[mentor].remove(added)
 
     assert len(schedule_calls(server)) == 2 * first  # getSchedule has no delta
-    assert result.received == 5 * len(tiny_program.mentors)
-    assert result.inserted == 1  # only the week that changed is a new version
+    # only the mailbox whose calendar changed gives rows again, and of those only the week
+    # that changed is a new version
+    assert result.received == 5
+    assert result.inserted == 1
+    mentors = len(tiny_program.mentors)
+    assert f"{mentors - 1} of {mentors} mailbox windows unchanged" in result.message
     assert after != before
     (latest,) = sql(
         "select free_slots, busy_minutes from raw.calendar__free_slots"
@@ -292,3 +296,13 @@ def test_entries_are_read_without_their_events_and_odd_shapes_are_left_as_they_a
     # an entry that is not an object: every entry as Graph sent it, for map_entries to report
     assert _entries(value(f'{{"value": [{entry}, 5]}}'))[1] == 5
     assert _entries(value('{"value": {"not": "a list"}}')) == {"not": "a list"}
+
+
+def test_a_full_refresh_makes_every_mailboxs_rows_again(
+    tiny_simulator, tiny_program, warehouse_url
+):
+    sync("msgraph")
+    (unchanged,) = sync("msgraph")
+    (again,) = sync("msgraph", full_refresh=True)
+    assert unchanged.received == 0 and unchanged.status == "published"
+    assert again.received == 5 * len(tiny_program.mentors) and again.inserted == 0

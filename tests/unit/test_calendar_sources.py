@@ -251,3 +251,43 @@ def test_graph_entries_map_to_rows_or_to_what_went_wrong():
     assert by_mentor[None]["newField"] == 1 and "no scheduleId" in by_mentor[None]["_problem"]
     assert outcome.missing == ["D"]
     assert outcome.fallback_zone == ["C", "entry 3 (no scheduleId)"]
+
+
+def test_a_mailbox_whose_entry_is_as_last_time_gives_no_rows():
+    window = Window(
+        [MONDAY], datetime(2026, 10, 25, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC), 60
+    )
+    view = "0" * window.digits
+    busier = "2" * 40 + view[40:]
+    requested = {"a@x.org": ["A"], "b@x.org": ["B"], "c@x.org": ["C"]}
+
+    def entries(a_view: str) -> list[dict]:
+        return [
+            {"scheduleId": "a@x.org", "availabilityView": a_view},
+            {"scheduleId": "b@x.org", "availabilityView": view},
+            {"scheduleId": "c@x.org", "availabilityView": "",
+             "error": {"message": "nope", "responseCode": "ErrorMailRecipientNotFound"}},
+        ]  # fmt: skip
+
+    first = map_entries(entries(view), requested, window, UTC)
+    assert {r["mentor_id"] for r in first.rows} == {"A", "B"} and first.unchanged == 0
+    assert set(first.fingerprints) == {"a@x.org", "b@x.org"}  # not the unreadable one
+
+    again = map_entries(entries(view), requested, window, UTC, known=first.fingerprints)
+    assert again.rows == [] and again.unchanged == 2
+    assert again.fingerprints == first.fingerprints  # kept for the sync after
+
+    changed = map_entries(entries(busier), requested, window, UTC, known=first.fingerprints)
+    assert [r["mentor_id"] for r in changed.rows] == ["A"] and changed.unchanged == 1
+
+    # the same calendar now read for another mentor, or in another zone: rows again
+    moved = map_entries(
+        entries(view), {**requested, "b@x.org": ["B2"]}, window, UTC, known=first.fingerprints
+    )
+    assert [r["mentor_id"] for r in moved.rows] == ["B2"]
+    elsewhere = map_entries(
+        [{**e, "workingHours": {"timeZone": {"name": "Pacific Standard Time"}}}
+         for e in entries(view)],
+        requested, window, UTC, known=first.fingerprints,
+    )  # fmt: skip
+    assert {r["mentor_id"] for r in elsewhere.rows} == {"A", "B"}
