@@ -5,7 +5,11 @@ Quirks it honours (Canvas documentation, and bugs seen in other connectors):
   ``rel="last"`` may be missing, the default page size is 10 and ``per_page`` is
   silently capped, so the connector follows ``next`` until there is none;
 - throttling answers 403 "(Rate Limit Exceeded)" (newer documentation: 429): both retried;
-- submissions come incrementally with ``graded_since`` and ``submitted_since``.
+- submissions come incrementally with ``graded_since`` and ``submitted_since``; courses,
+  enrollments and assignments have no such filter and are read whole every sync, but a
+  course whose records are exactly as at the last sync (a fingerprint per course in the
+  stream's bookmark) is left out of the batch, whose message counts it
+  (``--full-refresh`` sends every course again).
 
 Connection ``canvas_default``: host = the Canvas base URL, password = an API token;
 extra ``account_id`` (the skill-pod sub-account), ``course_code_prefix`` (default

@@ -160,3 +160,34 @@ def test_a_concurrency_beyond_the_limit_is_refused_with_the_setting_named(
     monkeypatch.setenv("AIRFLOW_CONN_CANVAS_DEFAULT", json.dumps(conn))
     with pytest.raises(ExtractError, match=r"extra\.concurrent_requests must be 1 to 8"):
         sync("canvas", streams=["courses"])
+
+
+def test_courses_whose_listing_did_not_change_are_not_sent_again(
+    tiny_simulator, tiny_program, warehouse_url, sql
+):
+    (first,) = sync("canvas", streams=["enrollments"])
+    (unchanged,) = sync("canvas", streams=["enrollments"])
+    courses = len({e.course_id for e in tiny_program.enrollments})
+    assert first.received == len(tiny_program.enrollments)
+    assert unchanged.received == 0 and unchanged.status == "published"
+    assert f"{courses} of {courses} courses' enrollments unchanged" in unchanged.message
+
+    enrollment = next(
+        e for e in tiny_program.enrollments if e.requirement_completed_count < e.requirement_count
+    )
+    same_course = [e for e in tiny_program.enrollments if e.course_id == enrollment.course_id]
+    enrollment.requirement_completed_count += 1
+    try:
+        (changed,) = sync("canvas", streams=["enrollments"])
+    finally:
+        enrollment.requirement_completed_count -= 1
+    assert changed.received == len(same_course)  # that course's enrollments, no other's
+    assert changed.inserted == 1
+    assert sql(
+        "select requirement_completed_count from raw.lms__enrollments where enrollment_id = %s"
+        " order by _as_of desc, _batch_id desc limit 1",
+        (str(enrollment.enrollment_id),),
+    ) == [(enrollment.requirement_completed_count + 1,)]
+
+    (again,) = sync("canvas", streams=["enrollments"], full_refresh=True)
+    assert again.received == len(tiny_program.enrollments)
