@@ -243,6 +243,7 @@ def validate_and_publish(
         extract.notes.extend(references.check(contract, batch, checked))
         if not batch_checks:
             checked.batch_failures.clear()
+    _forget_fingerprints_if_quarantined(extract, checked)
     return publish(
         source,
         extract,
@@ -253,6 +254,19 @@ def validate_and_publish(
         released_from=released_from,
         release_note=release_note,
     )
+
+
+def _forget_fingerprints_if_quarantined(extract: Extract, checked: Validation) -> None:
+    """See ``Extract.fingerprints_key``: a batch that quarantines keeps no fingerprints."""
+    key = extract.fingerprints_key
+    if not key or not extract.bookmark or key not in extract.bookmark:
+        return
+    if checked.failed_rows or checked.batch_failures:
+        extract.bookmark = {k: v for k, v in extract.bookmark.items() if k != key}
+        extract.notes.append(
+            "rows were quarantined or the batch held: the next sync sends every record "
+            "again, not only those that changed"
+        )
 
 
 def previous_snapshot_rows(source: str, contract: StreamContract) -> int | None:

@@ -174,6 +174,7 @@ class Canvas:
             window_start=window_start,
             window_end=started,
             notes=notes,
+            fingerprints_key=None if stream.incremental else "courses",
         )
 
 

@@ -78,6 +78,11 @@ class Extract:
     ``problem`` says why the batch as a whole cannot be trusted (a file that is not
     UTF-8, not CSV, ...): the platform then holds it, every record quarantined with
     that reason, nothing published, nothing lost.
+    ``fingerprints_key`` names the bookmark entry in which a connector without a
+    "changed since" keeps fingerprints of what it read, to leave out next time what is
+    read the same again. A batch with a quarantined row (or held) saves the bookmark
+    without that entry: the next sync sends everything again, so that a row quarantined
+    for a reason fixed elsewhere since (a physician HR had not sent yet) comes back.
     """
 
     contract: StreamContract
@@ -88,6 +93,7 @@ class Extract:
     window_end: datetime | None = None
     notes: list[str] = field(default_factory=list)
     problem: str | None = None
+    fingerprints_key: str | None = None
 
 
 class ExtractError(RuntimeError):

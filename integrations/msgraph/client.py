@@ -364,4 +364,5 @@ class MsGraphCalendar:
             ),
             window_end=as_of,
             notes=notes,
+            fingerprints_key="fingerprints",
         )

@@ -191,3 +191,26 @@ def test_courses_whose_listing_did_not_change_are_not_sent_again(
 
     (again,) = sync("canvas", streams=["enrollments"], full_refresh=True)
     assert again.received == len(tiny_program.enrollments)
+
+
+def test_after_a_quarantined_row_every_course_is_sent_again(
+    tiny_simulator, tiny_program, warehouse_url, sql
+):
+    enrollment = next(
+        e for e in tiny_program.enrollments if e.requirement_completed_count == e.requirement_count
+    )
+    enrollment.requirement_completed_count += 1  # more completed than required: quarantined
+    try:
+        (bad,) = sync("canvas", streams=["enrollments"])
+    finally:
+        enrollment.requirement_completed_count -= 1
+    assert bad.quarantined == 1 and "the next sync sends every record again" in bad.message
+    # fixed upstream: the next sync sends every course again, so the row comes back too
+    (fixed,) = sync("canvas", streams=["enrollments"])
+    assert fixed.received == len(tiny_program.enrollments) and fixed.quarantined == 0
+    assert sql(
+        "select count(*) from raw.lms__enrollments where enrollment_id = %s",
+        (str(enrollment.enrollment_id),),
+    ) == [(1,)]
+    (unchanged,) = sync("canvas", streams=["enrollments"])
+    assert unchanged.received == 0
