@@ -101,9 +101,6 @@ def _canonical_text(series: pd.Series, column_type: str) -> pd.Series:
     if not present.any():
         return out
     values = series[present]
-    if column_type == "string":
-        out[present] = values.to_numpy(dtype=object)
-        return out
     if column_type == "json":
         out[present] = [json.dumps(v, sort_keys=True) for v in values]
         return out

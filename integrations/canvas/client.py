@@ -14,7 +14,7 @@ from integrations.canvas import streams
 from integrations.common.concurrency import in_order
 from integrations.common.connection import ConnectionSettings
 from integrations.common.http import BearerAuth, HttpClient, RetryPolicy
-from integrations.common.schema import Extract, ExtractError, StreamContract
+from integrations.common.schema import Extract, ExtractError, StreamContract, left_out_since
 from integrations.contracts import contracts_for_feed
 
 # Records edited while a sync runs are caught by the next one: the bookmark
@@ -155,12 +155,7 @@ class Canvas:
                 records, previous.get("courses") or {}
             )
             new_bookmark = {"courses": fingerprints, "as_of": started.isoformat()}
-            # with courses left out the batch is not the whole snapshot (no row-count band)
-            window_start = (
-                datetime.fromisoformat(previous["as_of"])
-                if unchanged and previous.get("as_of")
-                else None
-            )
+            window_start = left_out_since(previous, unchanged)
             if unchanged:
                 notes.append(
                     f"{unchanged} of {len(fingerprints)} courses' {contract.name} unchanged since "

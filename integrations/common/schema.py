@@ -96,6 +96,18 @@ class Extract:
     fingerprints_key: str | None = None
 
 
+def left_out_since(previous: Mapping[str, Any] | None, left_out: int) -> datetime | None:
+    """The window start of a snapshot that left out what read the same as last time.
+
+    Such a batch is not the whole snapshot (no row-count band against the last one): it
+    covers what changed since the last sync, whose moment the bookmark keeps as
+    ``as_of``. None when nothing was left out, or there was no last sync.
+    """
+    if not left_out or not previous or not previous.get("as_of"):
+        return None
+    return datetime.fromisoformat(previous["as_of"])
+
+
 class ExtractError(RuntimeError):
     """A source could not be read; the message says which and what to do next."""
 

@@ -32,6 +32,7 @@ from integrations.common.schema import (
     ExtractError,
     StreamContract,
     drop_exact_duplicates,
+    left_out_since,
 )
 from integrations.contracts import contracts_for_feed
 from integrations.msgraph.schedules import Outcome, Window, map_entries
@@ -356,12 +357,7 @@ class MsGraphCalendar:
                 f"msgraph getSchedule weeks {weeks[0]}..{weeks[-1]}, {len(emails)} mailboxes"
             ),
             bookmark={"fingerprints": fingerprints, "as_of": as_of.isoformat()},
-            # with mailboxes left out the batch is not the whole snapshot (no row-count band)
-            window_start=(
-                datetime.fromisoformat(bookmark["as_of"])
-                if total.unchanged and bookmark and bookmark.get("as_of")
-                else None
-            ),
+            window_start=left_out_since(bookmark, total.unchanged),
             window_end=as_of,
             notes=notes,
             fingerprints_key="fingerprints",

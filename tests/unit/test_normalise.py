@@ -4,23 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from integrations.common.schema import StreamContract, columns
 from leadership.normalise import normalise
-
-CONTRACT = StreamContract(
-    feed="t",
-    name="things",
-    columns=columns(
-        "id",
-        ("day", "date"),
-        ("n", "integer"),
-        ("x", "number"),
-        ("ok", "boolean"),
-        ("at", "timestamp"),
-        ("doc", "json"),
-    ),
-    primary_key=("id",),
-)
+from tests.unit.things_contract import CONTRACT
 
 
 def test_good_values_are_typed() -> None:

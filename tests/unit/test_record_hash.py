@@ -11,24 +11,9 @@ import csv
 import hashlib
 import io
 
-from integrations.common.schema import StreamContract, columns
 from leadership.loading import _csv_payload
 from leadership.normalise import normalise
-
-CONTRACT = StreamContract(
-    feed="t",
-    name="things",
-    columns=columns(
-        "id",
-        ("day", "date"),
-        ("n", "integer"),
-        ("x", "number"),
-        ("ok", "boolean"),
-        ("at", "timestamp"),
-        ("doc", "json"),
-    ),
-    primary_key=("id",),
-)
+from tests.unit.things_contract import CONTRACT
 
 RECORDS = [
     {"id": "a1", "day": "2026-10-01", "n": "3", "x": "2.5", "ok": "yes",
