@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from leadership.config import DBT_DIR, local_dir
-from leadership.dbt_refresh import build_refresh
+from leadership.dbt_refresh import DAY_TAG, build_refresh
 from leadership.dbt_worker import DbtWorker, WorkerStopped
 from leadership.warehouse import connection_params, warehouse_url
 
@@ -211,6 +211,8 @@ def project_fingerprint(root: Path = DBT_DIR) -> str:
 
 
 ASSIGNMENT_MARTS = "stg_program__assignments+"
+# What a build as of another day than the last one may change (dbt/macros/as_of_date.sql)
+DAY_READERS = f"tag:{DAY_TAG}+"
 
 
 def marts_describe(as_of: date) -> bool:
@@ -249,11 +251,12 @@ def marts_describe(as_of: date) -> bool:
 def changed_since_last_build(as_of: date) -> list[str] | None:
     """The dbt selection a refresh as of ``as_of`` needs, or None when it needs a full build.
 
-    A refresh is enough when the last build that left every mart current was as of the
-    same day, by the same version of the dbt project, no partial build since was as of
-    another day and no dbt command since failed: then only what is downstream of the
-    streams with new record versions since it started (and of ``program.assignments``,
-    after a matching run) can differ.
+    A refresh is enough when the last build that left every mart current was by the same
+    version of the dbt project, no partial build since was as of a third day and no dbt
+    command since failed: then only what is downstream of the streams with new record
+    versions since it started (and of ``program.assignments``, after a matching run) can
+    differ, and, when that build was as of another day, what is downstream of the models
+    that read the day (``DAY_READERS``: the next day's build, every day).
     """
     from leadership import warehouse
 
@@ -262,16 +265,21 @@ def changed_since_last_build(as_of: date) -> list[str] | None:
             "select build_id, as_of_date, started_at, project from ops.mart_builds"
             " where selector is null order by build_id desc limit 1"
         ).first()
-        if last is None or last.as_of_date != as_of or last.project != project_fingerprint():
+        if last is None or last.project != project_fingerprint():
             return None
-        # A partial build as of another day, or a dbt command that failed or stopped
+        # A partial build as of a third day, or a dbt command that failed or stopped
         # half-way, since the last full build: its marts may not follow from each other.
         untrusted = conn.exec_driver_sql(
             "select exists (select from ops.mart_builds where build_id > %(build)s"
-            "   and as_of_date <> %(as_of)s)"
+            "   and as_of_date not in (%(as_of)s, %(last)s))"
             " or exists (select from ops.dbt_invocations where started_at >= %(started)s"
             "   and succeeded is not true)",
-            {"build": last.build_id, "as_of": as_of, "started": last.started_at},
+            {
+                "build": last.build_id,
+                "as_of": as_of,
+                "last": last.as_of_date,
+                "started": last.started_at,
+            },
         ).scalar()
         if untrusted:
             return None
@@ -287,7 +295,8 @@ def changed_since_last_build(as_of: date) -> list[str] | None:
             (last.build_id, ASSIGNMENT_MARTS),
         ).scalar()
     selection = [f"source:{feed}.{stream}+" for feed, stream in streams]
-    return selection + ([ASSIGNMENT_MARTS] if matched_since else [])
+    selection += [ASSIGNMENT_MARTS] if matched_since else []
+    return selection + ([DAY_READERS] if last.as_of_date != as_of else [])
 
 
 def rebuild_assignment_marts(as_of: date, *, run_id: str | None = None) -> str:
@@ -323,7 +332,14 @@ def build_marts(
         return f"no record changed since the marts were built as of {as_of}: not rebuilt"
     dbt_vars = {"as_of_date": as_of.isoformat()}
     if refresh:
-        output, summary = build_refresh(refresh, dbt_vars, run_dbt, _refresh_outcomes, progress)
+        output, summary = build_refresh(
+            refresh,
+            dbt_vars,
+            run_dbt,
+            _refresh_outcomes,
+            progress,
+            new_day=DAY_READERS in refresh,
+        )
         output += "\n" + summary
         if progress:
             progress(summary)

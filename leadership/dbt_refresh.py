@@ -19,6 +19,11 @@ most of a small refresh). So the build runs in two dbt commands:
 Everything else in the selection is kept as it was. Both waves run with the cutoff on,
 under one refresh id (``REFRESH_ID``) that keys their outcomes in ``ops.refresh_models``:
 the second reads the first's there.
+
+A refresh as of another day than the build before (the next day's, typically) also
+rebuilds the models that read the day (tagged ``DAY_TAG`` by ``as_of_date.sql``): they
+count as certain to change like the readers of a changed source, and ``NEW_DAY`` tells
+the cutoff not to keep them.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from graphlib import TopologicalSorter
 from typing import Any
 
 REFRESH_ID = "LEADERSHIP_REFRESH_ID"
+NEW_DAY = "LEADERSHIP_REFRESH_NEW_DAY"
+DAY_TAG = "reads_as_of_date"
 VIEW_LIKE = ("view", "ephemeral")
 
 
@@ -41,6 +48,7 @@ class Node:
     resource_type: str
     materialized: str
     parents: list[str]
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -52,10 +60,14 @@ class RefreshPlan:
     order: list[str] = field(default_factory=list)  # the models, parents first
     certain: set[str] = field(default_factory=set)
     first: list[str] = field(default_factory=list)
+    new_day: bool = False
 
     @classmethod
-    def from_ls(cls, output: str) -> RefreshPlan:
-        """From ``dbt ls --output json`` of the selection (unique_id, name, ... keys)."""
+    def from_ls(cls, output: str, *, new_day: bool = False) -> RefreshPlan:
+        """From ``dbt ls --output json`` of the selection (unique_id, name, ... keys).
+
+        ``new_day``: the refresh is as of another day than the build before.
+        """
         models: dict[str, Node] = {}
         tests: dict[str, Node] = {}
         for line in output.splitlines():
@@ -69,12 +81,13 @@ class RefreshPlan:
                 item["resource_type"],
                 item.get("config", {}).get("materialized", ""),
                 list(item.get("depends_on", {}).get("nodes", [])),
+                list(item.get("tags") or []),
             )
             if node.resource_type in ("model", "snapshot"):
                 models[node.unique_id] = node
             elif node.resource_type == "test":
                 tests[node.unique_id] = node
-        plan = cls(models, tests)
+        plan = cls(models, tests, new_day=new_day)
         plan._plan_first()
         return plan
 
@@ -86,14 +99,14 @@ class RefreshPlan:
 
     def _plan_first(self) -> None:
         """The first wave: the models that certainly change (reading a changed source, or a
-        view that does), and the children of those tables that read nothing else this
+        view that does, or the day when it is a new one), and the children of those tables that read nothing else this
         refresh may rebuild. The cutoff decides for the children when they run: most of a
         refresh's tables are one step from what certainly changes, and a third dbt command
         costs more than keeping a few of them."""
         within = {uid: self._selected_parents(uid) for uid in self.models}
         self.order = list(TopologicalSorter(within).static_order())
         for uid in self.order:
-            if any(
+            if (self.new_day and DAY_TAG in self.models[uid].tags) or any(
                 p.startswith("source.") or (p in self.certain and self._is_view(p))
                 for p in self.models[uid].parents
             ):
@@ -176,11 +189,14 @@ def build_refresh(
     run: Run,
     outcomes: Callable[[str], dict[str, str]],
     progress: Callable[[str], None] | None = None,
+    *,
+    new_day: bool = False,
 ) -> tuple[str, str]:
     """Build ``selection`` as a refresh; return dbt's output and a one-line summary.
 
     ``run`` is :func:`leadership.dbt.run_dbt`; ``outcomes`` reads what a refresh (its id)
-    recorded in ``ops.refresh_models`` (model -> outcome).
+    recorded in ``ops.refresh_models`` (model -> outcome). ``new_day``: the refresh is as
+    of another day than the build before (the selection holds the day's readers).
     """
     listing = run(
         [
@@ -195,12 +211,13 @@ def build_refresh(
             "resource_type",
             "config",
             "depends_on",
+            "tags",
         ],
         dbt_vars=dbt_vars,
     )
-    plan = RefreshPlan.from_ls(listing)
+    plan = RefreshPlan.from_ls(listing, new_day=new_day)
     refresh_id = str(uuid.uuid4())
-    env = {REFRESH_ID: refresh_id}
+    env = {REFRESH_ID: refresh_id, **({NEW_DAY: "1"} if new_day else {})}
     first_tests = plan.first_tests()
     output = _build(run, plan, plan.first + first_tests, dbt_vars, env, progress)
     first = outcomes(refresh_id)
@@ -216,7 +233,8 @@ def build_refresh(
     rebuilt = [uid for uid in tables if done.get(uid) in ("changed", "unchanged", "rebuilt")]
     unchanged = [uid for uid in rebuilt if done[uid] == "unchanged"]
     summary = (
-        f"refresh: {len(rebuilt)} of the {len(tables)} tables downstream of the changes rebuilt"
+        f"refresh{' as of a new day' if new_day else ''}: {len(rebuilt)} of the {len(tables)}"
+        " tables downstream of the changes rebuilt"
         f" ({len(unchanged)} came out unchanged), {len(tables) - len(rebuilt)} kept as they were"
         " (nothing they read changed)"
     )

@@ -12,11 +12,16 @@
       or 'unchanged' in ops.refresh_models, where its children look it up, in this
       command or the refresh's next (one that no model reads is not compared: 'rebuilt');
     - a view is kept when it exists: a refresh runs the same project with the same vars as
-      the full build before it (build_marts checks both), so its definition is the same;
-      its outcome says whether its rows changed ('changed' when a parent did, else
+      the full build before it (build_marts checks both; the day aside, below), so its
+      definition is the same; its outcome says whether its rows changed ('changed' when a parent did, else
       'kept'), for the refresh's next command;
     - an incremental model with nothing it reads changed is not run (below);
     - a test is not run again when nothing it reads changed (below).
+
+    A refresh as of another day than the build before (LEADERSHIP_REFRESH_NEW_DAY set)
+    also rebuilds every model tagged `reads_as_of_date` (as_of_date.sql tags them): a
+    view, to write the new day into its definition; a table, compared as above, so that
+    what reads it runs only when the new day changed its rows.
 
     A parent with an outcome recorded in this refresh changed unless it came out unchanged
     or was kept. Otherwise: whether a selected view's rows changed follows from its own
@@ -41,7 +46,8 @@
     {%- endif -%}
     {%- set existing = load_cached_relation(this) -%}
     {%- set kept_before = existing is not none and existing.is_table -%}
-    {%- if kept_before and not cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
+    {%- if kept_before and not cutoff_reads_new_day(model.unique_id)
+        and not cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
         {{ return(cutoff_keep_table()) }}
     {%- endif -%}
     {%- set watched = kept_before and cutoff_has_children(model.unique_id) -%}
@@ -70,6 +76,7 @@
     {%- endif -%}
     {%- set existing = load_cached_relation(this) -%}
     {%- if existing is not none and existing.is_table
+        and not cutoff_reads_new_day(model.unique_id)
         and not cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
         {{ return(cutoff_keep_table()) }}
     {%- endif -%}
@@ -84,9 +91,10 @@
         {{ return(dbt.materialization_view_default()) }}
     {%- endif -%}
     {#- recorded for the refresh's next command, which reads the view without selecting it -#}
-    {%- set changed = cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
+    {%- set new_day = cutoff_reads_new_day(model.unique_id) -%}
+    {%- set changed = new_day or cutoff_inputs_changed(model.unique_id, cutoff_outcomes()) -%}
     {%- set existing = load_cached_relation(this) -%}
-    {%- if existing is none or not existing.is_view -%}
+    {%- if existing is none or not existing.is_view or new_day -%}
         {%- set result = dbt.materialization_view_default() -%}
         {% do cutoff_record('changed') %}
         {{ return(result) }}
@@ -154,12 +162,19 @@
             {{ return(true) }}
         {%- elif parent in selected_resources -%}
             {%- if graph.nodes[parent].config.materialized not in ('view', 'ephemeral')
-                or cutoff_inputs_changed(parent, outcomes) -%}
+                or cutoff_reads_new_day(parent) or cutoff_inputs_changed(parent, outcomes) -%}
                 {{ return(true) }}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(false) }}
+{% endmacro %}
+
+
+{# Whether the node reads the day, in a refresh as of another day than the build before. #}
+{% macro cutoff_reads_new_day(node_id) %}
+    {{ return(env_var('LEADERSHIP_REFRESH_NEW_DAY', '') != ''
+        and 'reads_as_of_date' in graph.nodes[node_id].tags) }}
 {% endmacro %}
 
 

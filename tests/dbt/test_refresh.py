@@ -264,3 +264,47 @@ def test_a_full_build_forgets_records_older_than_it_needs(built):
 
     assert wh.rows("select count(*) from ops.dbt_invocations where invocation_id = 'old'") == [(0,)]
     assert wh.rows("select count(*) from ops.refresh_models where refresh_id = 'old'") == [(0,)]
+
+
+def test_the_next_days_build_refreshes_what_reads_the_day(built, tmp_path):
+    """A build as of a new day (the daily build's case) is a refresh too: the models that
+    read the day and what they reach are rebuilt, and the marts come out exactly as a full
+    build as of that day gives them, across a quarter's end and within a quarter."""
+    wh = built
+    as_of = wh.program.inst.as_of  # a quarter's last day: the next one starts a quarter
+    next_day = as_of + timedelta(days=1)
+    changed = _drop_changed_emails(wh, tmp_path / "hr", next_day)
+    sync("hr_csv", path=tmp_path / "hr", today=next_day)
+    started = datetime.now(UTC)
+
+    output = build_marts(next_day)
+
+    assert "refresh as of a new day" in output
+    (selection,) = wh.rows("select refreshed from ops.mart_builds order by build_id desc limit 1")
+    assert selection == ("source:hr.workers+ tag:reads_as_of_date+",)
+    outcomes = _outcomes(wh, started)
+    assert outcomes["int_quarters"] == "changed"  # a view with the day in its definition
+    assert outcomes["fct_readiness_scores"] in ("changed", "rebuilt")  # a new quarter began
+    # an incremental mart of survey answers reads neither the workers nor the day
+    assert "fct_confidence_answers" not in outcomes
+    quarters = wh.rows("select max(quarter) from intermediate.int_quarters")
+    assert quarters == [("2026Q4",)]
+    emails = wh.rows(
+        "select email from marts.dim_physicians where physician_id = any(%s)", (changed,)
+    )
+    assert emails and all(".new@" in e for (e,) in emails)
+    assert marts_describe(next_day)
+    refreshed = _tables(wh)
+    build_marts(next_day, force=True)
+    assert _tables(wh) == refreshed  # exactly what a full build as of the new day gives
+
+    # the day after, nothing new arrived: only the day moves, within the quarter
+    day_after = next_day + timedelta(days=1)
+    started = datetime.now(UTC)
+    output = build_marts(day_after)
+    assert "refresh as of a new day" in output
+    outcomes = _outcomes(wh, started)
+    assert "unchanged" in outcomes.values()  # the cutoff stops where the day changes nothing
+    refreshed = _tables(wh)
+    build_marts(day_after, force=True)
+    assert _tables(wh) == refreshed

@@ -107,3 +107,19 @@ def test_nothing_is_left_for_a_second_command_when_the_first_changed_nothing_it_
     changed = p.changed_first(outcomes)
     assert names(changed) == {"stg", "observed"}
     assert names(p.second(changed)) == {"late"}  # certain, and left for the second
+
+
+def test_a_new_day_makes_the_models_that_read_it_certain():
+    spine = _model("spine", "view") | {"tags": ["reads_as_of_date"]}  # reads only the day
+    scores = _model("scores", "table", m("spine"))
+    due = _model("due", "table", m("dim")) | {"tags": ["reads_as_of_date"]}
+    listing = [*LISTING, spine, scores, due]
+    output = "\n".join(json.dumps(i) for i in listing)
+
+    same_day = RefreshPlan.from_ls(output)
+    assert not {"spine", "scores", "due"} & names(same_day.certain)
+
+    new_day = RefreshPlan.from_ls(output, new_day=True)
+    # the view with the day in it, what reads that view, and a table that reads the day
+    assert {"spine", "scores", "due"} <= names(new_day.certain)
+    assert {"spine", "scores", "due"} <= names(new_day.first)
