@@ -99,10 +99,10 @@ class RefreshPlan:
 
     def _plan_first(self) -> None:
         """The first wave: the models that certainly change (reading a changed source, or a
-        view that does, or the day when it is a new one), and the children of those tables that read nothing else this
-        refresh may rebuild. The cutoff decides for the children when they run: most of a
-        refresh's tables are one step from what certainly changes, and a third dbt command
-        costs more than keeping a few of them."""
+        view that does, or the day when it is a new one), and the children of those tables
+        that read nothing else this refresh may rebuild. The cutoff decides for the children
+        when they run: most of a refresh's tables are one step from what certainly changes,
+        and a third dbt command costs more than keeping a few of them."""
         within = {uid: self._selected_parents(uid) for uid in self.models}
         self.order = list(TopologicalSorter(within).static_order())
         for uid in self.order:
