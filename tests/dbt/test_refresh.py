@@ -232,10 +232,14 @@ def test_warehouse_build_refreshes_only_when_the_marts_can_be_trusted(built, mon
     as_of = wh.program.inst.as_of
     context = {"params": {"as_of_date": as_of.isoformat()}}
     assert build_branch(context) == "refresh"
-    # another day: every model
-    assert build_branch({"params": {"as_of_date": (as_of + timedelta(days=1)).isoformat()}}) == (
-        "dbt"
-    )
+    # another day: a refresh too, of what reads the day
+    next_day = {"params": {"as_of_date": (as_of + timedelta(days=1)).isoformat()}}
+    assert build_branch(next_day) == "refresh"
+    # unless a partial build since was as of a third day: every model
+    record_build(as_of - timedelta(days=5), datetime.now(UTC), selector="dim_physicians+")
+    assert build_branch(next_day) == "dbt"
+    assert build_branch(context) == "dbt"
+    wh.execute("delete from ops.mart_builds where selector = 'dim_physicians+'")
     # a part of the project rendered: Cosmos builds what it renders
     monkeypatch.setenv("LEADERSHIP_COSMOS_SELECT", "dim_physicians")
     assert build_branch(context) == "dbt"
