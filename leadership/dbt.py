@@ -175,8 +175,9 @@ def record_build(
 
     ``selector``: a partial build (the assignment marts); ``refreshed``: what a refresh
     built, which leaves every mart current like a full build (``selector`` stays null).
-    A full build also forgets the refreshes' and dbt commands' records from more than
-    KEEP_RECORDS before it: nothing before a full build decides a refresh after it.
+    A build of every mart (a full build or a refresh: the daily build is one) also
+    forgets the refreshes' and dbt commands' records from more than KEEP_RECORDS before
+    it: nothing before such a build decides a refresh after it.
     """
     from leadership import warehouse
 
@@ -187,7 +188,7 @@ def record_build(
             " values (%s, %s, %s, %s, %s, %s)",
             (as_of, started_at, selector, run_id, refreshed, project_fingerprint()),
         )
-        if selector is None and refreshed is None:
+        if selector is None:
             before = started_at - KEEP_RECORDS
             conn.exec_driver_sql("delete from ops.refresh_models where recorded_at < %s", (before,))
             conn.exec_driver_sql("delete from ops.dbt_invocations where started_at < %s", (before,))

@@ -249,7 +249,9 @@ def test_warehouse_build_refreshes_only_when_the_marts_can_be_trusted(built, mon
     assert build_branch(context) == "dbt"
 
 
-def test_a_full_build_forgets_records_older_than_it_needs(built):
+@pytest.mark.parametrize("refreshed", [None, "tag:reads_as_of_date+"])
+def test_a_build_of_every_mart_forgets_records_older_than_it_needs(built, refreshed):
+    """A full build or a refresh (the daily builds are refreshes), not a partial build."""
     wh = built
     as_of = wh.program.inst.as_of
     old = datetime.now(UTC) - KEEP_RECORDS - timedelta(days=1)
@@ -264,7 +266,10 @@ def test_a_full_build_forgets_records_older_than_it_needs(built):
         (old,),
     )
 
-    record_build(as_of, datetime.now(UTC))
+    record_build(as_of, datetime.now(UTC), selector="stg_program__assignments+")
+    assert wh.rows("select count(*) from ops.dbt_invocations where invocation_id = 'old'") == [(1,)]
+
+    record_build(as_of, datetime.now(UTC), refreshed=refreshed)
 
     assert wh.rows("select count(*) from ops.dbt_invocations where invocation_id = 'old'") == [(0,)]
     assert wh.rows("select count(*) from ops.refresh_models where refresh_id = 'old'") == [(0,)]
