@@ -22,7 +22,12 @@ platform, each in the outbox under a folder carrying the quarter, with a manifes
 
 from airflow.sdk import Param, dag, task
 
-from leadership.orchestration import prepare_marts, quarter_window, quarterly_dag_args
+from leadership.orchestration import (
+    marts_for_the_quarter,
+    prepare_marts,
+    quarter_window,
+    quarterly_dag_args,
+)
 
 ARGS = quarterly_dag_args()
 ARGS["params"]["annual_bundle"] = Param(
@@ -32,13 +37,14 @@ ARGS["params"]["annual_bundle"] = Param(
 
 @dag(dag_id="quarterly_exports", tags=["quarterly", "exports"], doc_md=__doc__, **ARGS)
 def quarterly_exports() -> None:
-    @task
+    @task(pool="warehouse_builds")  # no build moves the marts while they are read
     def export(output: str) -> list[str]:
         from airflow.sdk import get_current_context
 
         from leadership.exports.run import run_output
 
         context = get_current_context()
+        marts_for_the_quarter(context)  # a build since prepare_marts may have moved them
         quarter = quarter_window(context).completed
         annual = int(quarter[:4]) if context["params"].get("annual_bundle") else None
         return run_output(output, quarter, annual=annual if output == "accreditation" else None)

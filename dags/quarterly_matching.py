@@ -20,7 +20,12 @@ mentor notifications (`program.notifications`), then rebuilds the assignment mar
 
 from airflow.sdk import Param, dag, task
 
-from leadership.orchestration import prepare_marts, quarter_window, quarterly_dag_args
+from leadership.orchestration import (
+    marts_for_the_quarter,
+    prepare_marts,
+    quarter_window,
+    quarterly_dag_args,
+)
 
 ARGS = quarterly_dag_args()
 ARGS["params"]["full_rematch"] = Param(
@@ -39,6 +44,7 @@ def quarterly_matching() -> None:
 
         context = get_current_context()
         window = quarter_window(context)
+        marts_for_the_quarter(context)  # a build since prepare_marts may have moved them
         try:
             summary = run_matching(
                 window.starting, full_rematch=bool(context["params"].get("full_rematch"))

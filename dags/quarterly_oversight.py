@@ -17,7 +17,12 @@ in the outbox (a local folder, or SFTP in production), with a manifest.
 
 from airflow.sdk import dag, task
 
-from leadership.orchestration import prepare_marts, quarter_window, quarterly_dag_args
+from leadership.orchestration import (
+    marts_for_the_quarter,
+    prepare_marts,
+    quarter_window,
+    quarterly_dag_args,
+)
 
 
 @dag(
@@ -27,13 +32,15 @@ from leadership.orchestration import prepare_marts, quarter_window, quarterly_da
     **quarterly_dag_args(),
 )
 def quarterly_oversight() -> None:
-    @task
+    @task(pool="warehouse_builds")  # no build moves the marts while they are read
     def review_list() -> list[str]:
         from airflow.sdk import get_current_context
 
         from leadership.exports.run import run_output
 
-        return run_output("oversight", quarter_window(get_current_context()).completed)
+        context = get_current_context()
+        marts_for_the_quarter(context)  # a build since prepare_marts may have moved them
+        return run_output("oversight", quarter_window(context).completed)
 
     prepare_marts() >> review_list()
 

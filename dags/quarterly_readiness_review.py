@@ -20,7 +20,12 @@ dimensions) are listed apart. Both lists go to the file outbox,
 
 from airflow.sdk import dag, task
 
-from leadership.orchestration import prepare_marts, quarter_window, quarterly_dag_args
+from leadership.orchestration import (
+    marts_for_the_quarter,
+    prepare_marts,
+    quarter_window,
+    quarterly_dag_args,
+)
 
 
 @dag(
@@ -36,7 +41,9 @@ def quarterly_readiness_review() -> None:
 
         from leadership.exports.run import run_output
 
-        return run_output("readiness", quarter_window(get_current_context()).completed)
+        context = get_current_context()
+        marts_for_the_quarter(context)  # a build since prepare_marts may have moved them
+        return run_output("readiness", quarter_window(context).completed)
 
     prepare_marts() >> review_readiness()
 

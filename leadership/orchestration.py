@@ -280,9 +280,19 @@ def prepare_marts() -> Any:
         """Marts as of the completed quarter's end (built only if they are not already)."""
         from airflow.sdk import get_current_context
 
-        from leadership.dbt import build_marts
-
-        context = get_current_context()
-        return build_marts(quarter_window(context).as_of, run_id=context["run_id"])[-2000:]
+        return marts_for_the_quarter(get_current_context())[-2000:]
 
     return build()
+
+
+def marts_for_the_quarter(context: Any) -> str:
+    """The marts as of the completed quarter's end, built first when they are not.
+
+    Every quarterly task that reads the marts calls it first, not only ``prepare_marts``:
+    ``warehouse_build`` runs whenever a sync publishes, as of its own day, and may have
+    moved the marts to that day since. Those tasks run in the ``warehouse_builds`` pool,
+    so no build moves them while the task reads them.
+    """
+    from leadership.dbt import build_marts
+
+    return build_marts(quarter_window(context).as_of, run_id=context["run_id"])

@@ -54,6 +54,25 @@ def test_no_cycles(dagbag, dag_file: str) -> None:
     dagbag.dags[dag_file].check_cycle()
 
 
+def test_quarterly_tasks_and_the_build_take_turns_on_the_marts(dagbag) -> None:
+    """A quarterly task reads the marts as of its quarter's end: no build may move them
+    to another day while it runs (one pool of one slot), and each task builds them back
+    first if one did since ``prepare_marts`` (leadership.orchestration.marts_for_the_quarter).
+    """
+    quarterly = [dag for dag in dagbag.dags.values() if "quarterly" in dag.tags]
+    assert len(quarterly) == 4
+    for dag in [*quarterly, dagbag.dags["warehouse_build"]]:
+        for task in dag.tasks:
+            if dag.dag_id == "warehouse_build" and task.task_id != "refresh":
+                continue  # the branch, freshness and Cosmos's per-model tasks
+            assert task.pool == "warehouse_builds", f"{dag.dag_id}.{task.task_id}"
+    source = "\n".join(
+        (DAGS_DIR / f"{dag.dag_id}.py").read_text(encoding="utf-8") for dag in quarterly
+    )
+    readers = source.count("run_output(") + source.count("run_matching(")
+    assert source.count("marts_for_the_quarter(context)") == readers
+
+
 def test_every_sync_publishes_its_feeds_assets_and_the_build_listens(dagbag) -> None:
     from integrations.contracts import CONTRACTS
 
