@@ -13,8 +13,8 @@
       command or the refresh's next (one that no model reads is not compared: 'rebuilt');
     - a view is kept when it exists: a refresh runs the same project with the same vars as
       the full build before it (build_marts checks both; the day aside, below), so its
-      definition is the same; its outcome says whether its rows changed ('changed' when a parent did, else
-      'kept'), for the refresh's next command;
+      definition is the same; its outcome says whether its rows changed ('changed' when
+      a parent did, else 'kept'), for the refresh's next command;
     - an incremental model with nothing it reads changed is not run (below);
     - a test is not run again when nothing it reads changed (below).
 
