@@ -300,7 +300,7 @@ def _copy_accepted(
     ) as copy:
         for start in range(0, len(frame), COPY_CHUNK_ROWS):
             chunk = frame.iloc[start : start + COPY_CHUNK_ROWS]
-            copy.write(_csv_payload(chunk, types))
+            copy.write(csv_payload(chunk, types))
     if first_load:
         _batch_defaults(conn, table, meta, set_them=False)
         for statement in raw_index_ddl(contract):
@@ -347,7 +347,7 @@ def _batch_defaults(conn: Any, table: str, meta: dict[str, Any], *, set_them: bo
         )
 
 
-def _csv_payload(frame: pd.DataFrame, types: dict[str, str]) -> bytes:
+def csv_payload(frame: pd.DataFrame, types: dict[str, str]) -> bytes:
     """CSV for COPY: the frame's columns as canonical text and their record hash."""
     text = [_canonical_arrow(frame[name], types.get(name, "string")) for name in frame.columns]
     canonical = pc.binary_join_element_wise(*[pc.fill_null(t, "\\N") for t in text], "\x1f")

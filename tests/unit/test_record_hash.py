@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 
-from leadership.loading import _csv_payload
+from leadership.loading import csv_payload
 from leadership.normalise import normalise
 from tests.unit.things_contract import CONTRACT
 
@@ -41,7 +41,7 @@ def _payload_rows() -> list[list[str]]:
     assert not batch.reasons
     frame = batch.frame[[*CONTRACT.column_names, "_extra"]]
     types = {c.name: c.type for c in CONTRACT.columns}
-    return list(csv.reader(io.StringIO(_csv_payload(frame, types).decode())))
+    return list(csv.reader(io.StringIO(csv_payload(frame, types).decode())))
 
 
 def test_payload_carries_each_values_canonical_text_and_missing_as_empty() -> None:
@@ -61,7 +61,7 @@ def test_same_values_from_other_source_types_hash_the_same() -> None:
     rows = list(
         csv.reader(
             io.StringIO(
-                _csv_payload(
+                csv_payload(
                     normalise(CONTRACT, [RECORDS[3], as_text]).frame[
                         [*CONTRACT.column_names, "_extra"]
                     ],
