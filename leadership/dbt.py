@@ -338,6 +338,7 @@ def build_marts(
             dbt_vars,
             run_dbt,
             _refresh_outcomes,
+            _missing_relations,
             progress,
             new_day=DAY_READERS in refresh,
         )
@@ -348,6 +349,22 @@ def build_marts(
         output = run_dbt(["build"], dbt_vars=dbt_vars, progress=progress)
     record_build(as_of, started, run_id=run_id, refreshed=" ".join(refresh) if refresh else None)
     return output
+
+
+def _missing_relations(relations: list[str]) -> set[str]:
+    """Which of ``relations`` (``"schema"."name"``) the warehouse does not have."""
+    from leadership import warehouse
+
+    if not relations:
+        return set()
+    with warehouse.transaction() as conn:
+        return set(
+            conn.exec_driver_sql(
+                "select relation from unnest(cast(%s as text[])) as relation"
+                " where to_regclass(relation) is null",
+                (relations,),
+            ).scalars()
+        )
 
 
 def _refresh_outcomes(refresh_id: str) -> dict[str, str]:

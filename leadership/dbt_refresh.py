@@ -49,6 +49,7 @@ class Node:
     materialized: str
     parents: list[str]
     tags: list[str] = field(default_factory=list)
+    relation: str = ""  # "schema"."name" in the warehouse
 
 
 @dataclass
@@ -82,6 +83,7 @@ class RefreshPlan:
                 item.get("config", {}).get("materialized", ""),
                 list(item.get("depends_on", {}).get("nodes", [])),
                 list(item.get("tags") or []),
+                _without_database(item.get("relation_name") or ""),
             )
             if node.resource_type in ("model", "snapshot"):
                 models[node.unique_id] = node
@@ -188,6 +190,7 @@ def build_refresh(
     dbt_vars: dict[str, Any],
     run: Run,
     outcomes: Callable[[str], dict[str, str]],
+    missing: Callable[[list[str]], set[str]],
     progress: Callable[[str], None] | None = None,
     *,
     new_day: bool = False,
@@ -195,8 +198,9 @@ def build_refresh(
     """Build ``selection`` as a refresh; return dbt's output and a one-line summary.
 
     ``run`` is :func:`leadership.dbt.run_dbt`; ``outcomes`` reads what a refresh (its id)
-    recorded in ``ops.refresh_models`` (model -> outcome). ``new_day``: the refresh is as
-    of another day than the build before (the selection holds the day's readers).
+    recorded in ``ops.refresh_models`` (model -> outcome); ``missing``, which of the given
+    relations the warehouse lacks. ``new_day``: the refresh is as of another day than the
+    build before (the selection holds the day's readers).
     """
     listing = run(
         [
@@ -212,6 +216,7 @@ def build_refresh(
             "config",
             "depends_on",
             "tags",
+            "relation_name",
         ],
         dbt_vars=dbt_vars,
     )
@@ -228,6 +233,13 @@ def build_refresh(
     if second or second_tests:
         output += "\n" + _build(run, plan, second + second_tests, dbt_vars, env, progress)
         done = outcomes(refresh_id)
+    # dbt replaces a table by renaming and then dropping the old one with CASCADE, which
+    # drops the views that read it; the waves create again those they select, not one whose
+    # table came out unchanged and so was left out of the second wave: created here.
+    views = {m.relation: uid for uid, m in plan.models.items() if m.materialized == "view"}
+    lost = [views[relation] for relation in sorted(missing(sorted(views)))]
+    if lost:
+        output += "\n" + _build(run, plan, _in_order(plan, lost), dbt_vars, {}, progress)
     tables = [uid for uid, m in plan.models.items() if m.materialized not in VIEW_LIKE]
     # a table the cutoff did not reach (outside both commands) was kept too
     rebuilt = [uid for uid in tables if done.get(uid) in ("changed", "unchanged", "rebuilt")]
@@ -237,8 +249,20 @@ def build_refresh(
         " tables downstream of the changes rebuilt"
         f" ({len(unchanged)} came out unchanged), {len(tables) - len(rebuilt)} kept as they were"
         " (nothing they read changed)"
+        + (f"; {len(lost)} views created again" if lost else "")
     )
     return output, summary
+
+
+def _in_order(plan: RefreshPlan, ids: list[str]) -> list[str]:
+    wanted = set(ids)
+    return [uid for uid in plan.order if uid in wanted]
+
+
+def _without_database(relation_name: str) -> str:
+    """``"schema"."name"`` from dbt's ``"database"."schema"."name"``."""
+    parts = relation_name.split('"."')
+    return '"' + '"."'.join(parts[-2:]) if len(parts) == 3 else relation_name
 
 
 def _build(

@@ -26,3 +26,25 @@ def test_dbt_sql_is_sqlfluff_clean() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_models_read_the_day_only_through_the_as_of_date_macro() -> None:
+    """A build as of a new day refreshes the models tagged ``reads_as_of_date``, which the
+    ``as_of_date()`` macro tags (dbt/macros/as_of_date.sql): a model reading the clock or the
+    var another way would keep yesterday's rows."""
+    import re
+
+    clock = re.compile(
+        r"current_date|current_timestamp|localtimestamp|\bnow\(\)|run_started_at"
+        r"|var\(\s*['\"]as_of_date",
+        re.IGNORECASE,
+    )
+    dbt_dir = PROJECT_ROOT / "dbt"
+    found = [
+        f"{path.relative_to(dbt_dir)}: {match.group(0)}"
+        for folder in ("models", "macros")
+        for path in sorted((dbt_dir / folder).rglob("*.sql"))
+        if path.name not in ("as_of_date.sql", "record_invocation.sql")  # bookkeeping
+        for match in clock.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

@@ -64,10 +64,13 @@ def _outcomes(wh, since: datetime) -> dict[str, str]:
 
 
 def _tables(wh) -> dict[str, tuple[int, str]]:
-    """Every table of the intermediate and mart schemas: row count and a digest of its rows."""
+    """Every table and view of the staging, intermediate and mart schemas: row count and a
+    digest of its rows (a view re-created by a refresh must come back, with the same rows)."""
     names = wh.rows(
         "select schemaname || '.' || tablename from pg_tables"
-        " where schemaname in ('intermediate', 'marts', 'restricted') order by 1"
+        " where schemaname in ('intermediate', 'marts', 'restricted')"
+        " union all select schemaname || '.' || viewname from pg_views"
+        " where schemaname in ('staging', 'intermediate', 'marts', 'restricted') order by 1"
     )
     return {
         name: wh.rows(

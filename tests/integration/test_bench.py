@@ -11,13 +11,15 @@ def test_bench_load_reports_every_path_and_drops_its_scratch_database(warehouse_
     report = bench_load(rows=3000, runs=1, say=lambda _: None)
 
     rows = [line for line in report.splitlines() if line.startswith("| ") and "rows/s" not in line]
-    assert len(rows) == 4
+    assert len(rows) == 5
     assert {r.split("|")[1].split("(")[0].strip() for r in rows} == {
         "publish path",
         "full path",
         "psql \\copy",
+        "psql \\copy of the publish path's payload",
         "pandas to_sql",
     }
+    assert "the publish path runs at" in report  # against psql loading the same rows
     with psycopg.connect(warehouse_url) as conn:
         names = conn.execute("select datname from pg_database").fetchall()
     assert not any(name.endswith("_bench_load") for (name,) in names)
