@@ -248,8 +248,7 @@ def build_refresh(
         f"refresh{' as of a new day' if new_day else ''}: {len(rebuilt)} of the {len(tables)}"
         " tables downstream of the changes rebuilt"
         f" ({len(unchanged)} came out unchanged), {len(tables) - len(rebuilt)} kept as they were"
-        " (nothing they read changed)"
-        + (f"; {len(lost)} views created again" if lost else "")
+        " (nothing they read changed)" + (f"; {len(lost)} views created again" if lost else "")
     )
     return output, summary
 
