@@ -24,6 +24,9 @@ A refresh as of another day than the build before (the next day's, typically) al
 rebuilds the models that read the day (tagged ``DAY_TAG`` by ``as_of_date.sql``): they
 count as certain to change like the readers of a changed source, and ``NEW_DAY`` tells
 the cutoff not to keep them.
+
+Last, any view of the selection that a table's replacement dropped (dbt drops the old
+table with CASCADE) and no wave created again is created again, outside the cutoff.
 """
 
 from __future__ import annotations
