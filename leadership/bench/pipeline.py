@@ -241,6 +241,8 @@ def _one_cycle(scale: str, say: Say) -> Cycle:
             gc.freeze()
             inst = program.inst
             day = inst.as_of
+            if quarter_of(day) == quarter_of(day + timedelta(days=1)):  # see the refreshes
+                raise ValueError(f"the quarterly cycle runs on a quarter's last day, not {day}")
             hr = write_feed_drop(program, "hr", Path(tmp) / "hr")
             # At network scale the simulated REDCap re-reads 6.3 million survey rows for a
             # sync's first request (about 30 s, a simulator's cost: a real REDCap answers
