@@ -5,12 +5,12 @@ Runs the dbt project in `dbt/` (staging -> intermediate -> marts) whenever a syn
 publishes new raw data. The marts describe the `as_of_date` param, else the day the run
 was queued. `plan_build` picks one of two ways:
 
-- `refresh`, when the marts were last built in full as of the same day by the same
-  project and no dbt command failed since: one task building only what the streams
-  with new record versions reach, stopping where the data stops changing (tables whose
-  inputs came out unchanged are kept; `ops.refresh_models` says which). It records the
-  build itself.
-- `dbt` otherwise (a new day, a changed project, a failure since): one Airflow task per
+- `refresh`, when the marts were last built in full (or refreshed) by the same project
+  and no dbt command failed since: one task building only what the streams with new
+  record versions reach, and on a new day what the models that read the day reach,
+  stopping where the data stops changing (tables whose inputs came out unchanged are
+  kept; `ops.refresh_models` says which). It records the build itself.
+- `dbt` otherwise (no build yet, a changed project, a failure since): one Airflow task per
   model and seed, then one task running every dbt test; `record_build` notes the day
   for the quarterly jobs.
 
@@ -112,7 +112,7 @@ def warehouse_build() -> None:
 
     @task(outlets=[marts_asset()], pool="warehouse_builds")
     def refresh() -> str:
-        """Build what the changed streams reach, as of the same day; records the build."""
+        """Build what the changed streams and the day reach; records the build."""
         from airflow.sdk import get_current_context
 
         from leadership.dbt import build_marts

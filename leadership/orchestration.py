@@ -164,10 +164,11 @@ def build_as_of(context: Any) -> date:
 def build_branch(context: Any) -> str:
     """Which way warehouse_build goes: ``refresh`` or the Cosmos task group ``dbt``.
 
-    A refresh (``leadership.dbt.build_marts``: only what the changed streams reach, kept
-    where the data stops changing) when the marts were last built in full as of the same
-    day by the same project and nothing failed since (``changed_since_last_build``);
-    every model otherwise, and always when the DAG renders part of the project.
+    A refresh (``leadership.dbt.build_marts``: only what the changed streams reach, and
+    on a new day what reads the day, kept where the data stops changing) when the marts
+    were last built whole by the same project and nothing failed since
+    (``changed_since_last_build``); every model otherwise, and always when the DAG
+    renders part of the project.
     """
     from leadership.dbt import changed_since_last_build
 
