@@ -34,6 +34,10 @@ DONE = "\x1eleadership-dbt-worker-done "
 READS_MANIFEST = {"build", "run", "test", "seed", "compile", "show", "source", "docs", "ls", "list"}
 # The options that change what a parse produces: the project, its profile and vars.
 PARSE_OPTIONS = ("--project-dir", "--profiles-dir", "--vars", "--target")
+# Variables only the compiled SQL reads, never what a parse records (refs, configs, tags):
+# a command given a parse made with another value compiles with its own. The as-of day is
+# read only through its macro (dbt/macros/as_of_date.sql; tests/test_style.py).
+RUNTIME_VARS = ("as_of_date",)
 
 
 class WorkerStopped(RuntimeError):
@@ -106,9 +110,25 @@ class DbtWorker:
 
 
 def _parse_key(args: Sequence[str], env: dict[str, str], project: str) -> tuple:
-    options = tuple((arg, args[i + 1]) for i, arg in enumerate(args[:-1]) if arg in PARSE_OPTIONS)
+    options = tuple(
+        (arg, _parse_vars(args[i + 1]) if arg == "--vars" else args[i + 1])
+        for i, arg in enumerate(args[:-1])
+        if arg in PARSE_OPTIONS
+    )
     profile = tuple(sorted((k, v) for k, v in env.items() if k.startswith("DBT_")))
     return options, profile, project
+
+
+def _parse_vars(text: str) -> str:
+    """The ``--vars`` a parse depends on: all but RUNTIME_VARS (the next day's build, and
+    every build of a backfill, reuse the parse of the day before)."""
+    try:
+        given = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(given, dict):
+        return text
+    return json.dumps({k: v for k, v in given.items() if k not in RUNTIME_VARS}, sort_keys=True)
 
 
 def _invoke(args: list[str], env: dict[str, str], project: str, parsed: dict[tuple, Any]) -> int:

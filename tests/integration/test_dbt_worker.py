@@ -71,7 +71,7 @@ def test_a_worker_that_dies_mid_command_fails_that_command_only(warehouse_url):
     assert _worker_pid() != doomed
 
 
-def test_a_parse_is_reused_only_for_the_same_project_vars_and_warehouse():
+def test_a_parse_is_reused_only_for_the_same_project_parse_vars_and_warehouse():
     args = ["build", "--project-dir", "p", "--profiles-dir", "p", "--vars", '{"as_of_date": "x"}']
     env = {"DBT_PG_DBNAME": "a", "DBT_PG_HOST": "h", "PYTEST_CURRENT_TEST": "one"}
     key = _parse_key(args, env, "fingerprint")
@@ -82,8 +82,17 @@ def test_a_parse_is_reused_only_for_the_same_project_vars_and_warehouse():
     )
     assert same == key
     assert _parse_key(args, {**env, "DBT_PG_DBNAME": "b"}, "fingerprint") != key
-    assert _parse_key([*args[:-1], '{"as_of_date": "y"}'], env, "fingerprint") != key
+    assert _parse_key([*args[:-1], '{"history_quarters": 4}'], env, "fingerprint") != key
     assert _parse_key(args, env, "changed project") != key
+    # the as-of day is read by the compiled SQL only: the next day reuses the parse
+    assert _parse_key([*args[:-1], '{"as_of_date": "y"}'], env, "fingerprint") == key
+
+
+def test_a_reused_parse_compiles_with_the_commands_own_day(warehouse_url):
+    for day in ("2026-10-03", "2026-12-31"):
+        dbt.run_dbt(["compile", "--select", "int_quarters"], dbt_vars={"as_of_date": day})
+        (compiled,) = (dbt.work_dir() / "target" / "compiled").rglob("int_quarters.sql")
+        assert f"'{day}'" in compiled.read_text(encoding="utf-8")
 
 
 def test_a_forked_child_leaves_the_parents_worker_alone(warehouse_url):
