@@ -240,7 +240,7 @@ def build_refresh(
     # drops the views that read it; the waves create again those they select, not one whose
     # table came out unchanged and so was left out of the second wave: created here.
     views = {m.relation: uid for uid, m in plan.models.items() if m.materialized == "view"}
-    lost = [views[relation] for relation in sorted(missing(sorted(views)))]
+    lost = [views[relation] for relation in missing(list(views))]
     if lost:
         output += "\n" + _build(run, plan, _in_order(plan, lost), dbt_vars, {}, progress)
     tables = [uid for uid, m in plan.models.items() if m.materialized not in VIEW_LIKE]
