@@ -271,3 +271,25 @@ def _plant(
         "worker_id: missing",
     )
     return planted
+
+
+def write_next_day_hr_drop(folder: Path, day: date, every: int = 100) -> int:
+    """The next day's workers drop: the latest one with every ``every``-th worker changed.
+
+    The change is a new email address (``.updated@``), a record version the platform must
+    publish and refresh without touching what does not read it. Returns how many workers
+    changed (1% with the default).
+    """
+    latest = sorted(folder.glob("workers_*.csv"))[-1]
+    with latest.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    changed = 0
+    for i, row in enumerate(rows):
+        if i % every == 0:
+            row["email"] = row["email"].replace("@", ".updated@")
+            changed += 1
+    with (folder / f"workers_{day.isoformat()}.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return changed

@@ -24,26 +24,6 @@ from leadership.bench import (
 APIS = ("canvas", "msgraph", "redcap")
 
 
-def change_one_percent(folder: Any, day: date) -> int:
-    """A next-day HR drop in which 1% of the workers changed (a new email address)."""
-    import csv
-
-    latest = sorted(folder.glob("workers_*.csv"))[-1]
-    with latest.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    changed = 0
-    for i, row in enumerate(rows):
-        if i % 100 == 0:
-            row["email"] = row["email"].replace("@", ".updated@")
-            changed += 1
-    out = folder / f"workers_{day.isoformat()}.csv"
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return changed
-
-
 def bench_pipeline(scale: str = "institution", runs: int = 1, say: Say = print) -> str:
     """The quarterly cycle without Airflow, timed per phase, then a daily 1% refresh.
 
@@ -300,8 +280,9 @@ def _daily_refresh(
     """A day's syncs with 1% of HR records changed, then the build as of that day."""
     from leadership.dbt import build_marts
     from leadership.sync import sync
+    from simulator.hr_drop import write_next_day_hr_drop
 
-    changed = change_one_percent(hr_folder, today)
+    changed = write_next_day_hr_drop(hr_folder, today)
     timed(
         into,
         f"sync HR file drop ({changed} workers changed)",

@@ -24,8 +24,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from leadership.bench.pipeline import change_one_percent
 from leadership.orchestration import QUARTERLY_DAGS
+from simulator.hr_drop import write_next_day_hr_drop
 
 pytestmark = pytest.mark.slow
 
@@ -138,7 +138,7 @@ def test_the_chain_backfills_two_quarters_and_a_rerun_changes_nothing(
     # the next day 1% of the workers have a new email address: the same way again, now
     # building what the changed stream reaches and keeping what comes out as it was
     hr = tmp_path / "home" / "demo" / "drops" / "hr"
-    changed = change_one_percent(hr, date(2026, 10, 1))
+    changed = write_next_day_hr_drop(hr, date(2026, 10, 1))
     leadership(whole, "sync", "hr-csv", "--path", str(hr))
     run = leadership(whole, *test_build)
     out = run.stdout + run.stderr
