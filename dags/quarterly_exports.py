@@ -23,6 +23,7 @@ platform, each in the outbox under a folder carrying the quarter, with a manifes
 from airflow.sdk import Param, dag, task
 
 from leadership.orchestration import (
+    ALONE_ON_THE_MARTS,
     marts_for_the_quarter,
     prepare_marts,
     quarter_window,
@@ -37,7 +38,7 @@ ARGS["params"]["annual_bundle"] = Param(
 
 @dag(dag_id="quarterly_exports", tags=["quarterly", "exports"], doc_md=__doc__, **ARGS)
 def quarterly_exports() -> None:
-    @task(pool="warehouse_builds")  # no build moves the marts while they are read
+    @task(**ALONE_ON_THE_MARTS)  # no build moves the marts while they are read
     def export(output: str) -> list[str]:
         from airflow.sdk import get_current_context
 

@@ -21,6 +21,7 @@ mentor notifications (`program.notifications`), then rebuilds the assignment mar
 from airflow.sdk import Param, dag, task
 
 from leadership.orchestration import (
+    ALONE_ON_THE_MARTS,
     marts_for_the_quarter,
     prepare_marts,
     quarter_window,
@@ -35,7 +36,7 @@ ARGS["params"]["full_rematch"] = Param(
 
 @dag(dag_id="quarterly_matching", tags=["quarterly", "matching"], doc_md=__doc__, **ARGS)
 def quarterly_matching() -> None:
-    @task(pool="warehouse_builds")
+    @task(**ALONE_ON_THE_MARTS)
     def match_mentors() -> list[str]:
         from airflow.sdk import get_current_context
         from airflow.sdk.exceptions import AirflowSkipException
@@ -53,7 +54,7 @@ def quarterly_matching() -> None:
             raise AirflowSkipException(str(refused)) from None
         return summary.lines()
 
-    @task(pool="warehouse_builds")
+    @task(**ALONE_ON_THE_MARTS)
     def rebuild_assignment_marts() -> str:
         from airflow.sdk import get_current_context
 

@@ -18,6 +18,7 @@ in the outbox (a local folder, or SFTP in production), with a manifest.
 from airflow.sdk import dag, task
 
 from leadership.orchestration import (
+    ALONE_ON_THE_MARTS,
     marts_for_the_quarter,
     prepare_marts,
     quarter_window,
@@ -32,7 +33,7 @@ from leadership.orchestration import (
     **quarterly_dag_args(),
 )
 def quarterly_oversight() -> None:
-    @task(pool="warehouse_builds")  # no build moves the marts while they are read
+    @task(**ALONE_ON_THE_MARTS)  # no build moves the marts while they are read
     def review_list() -> list[str]:
         from airflow.sdk import get_current_context
 

@@ -21,6 +21,7 @@ dimensions) are listed apart. Both lists go to the file outbox,
 from airflow.sdk import dag, task
 
 from leadership.orchestration import (
+    ALONE_ON_THE_MARTS,
     marts_for_the_quarter,
     prepare_marts,
     quarter_window,
@@ -35,7 +36,7 @@ from leadership.orchestration import (
     **quarterly_dag_args(),
 )
 def quarterly_readiness_review() -> None:
-    @task(pool="warehouse_builds")  # writes program.* like matching: one quarterly job at a time
+    @task(**ALONE_ON_THE_MARTS)  # writes program.* like matching: one quarterly job at a time
     def review_readiness() -> list[str]:
         from airflow.sdk import get_current_context
 

@@ -12,7 +12,11 @@ was queued. `plan_build` picks one of two ways:
   kept; `ops.refresh_models` says which). It records the build itself.
 - `dbt` otherwise (no build yet, a changed project, a failure since): one Airflow task per
   model and seed, then one task running every dbt test; `record_build` notes the day
-  for the quarterly jobs.
+  for the quarterly jobs. From the branch to `record_build` the run is noted in
+  `ops.full_builds_running`: quarterly tasks wait (rescheduled) rather than read marts
+  that are part old, part new.
+- Pool `warehouse_builds`: the refresh takes every slot, Cosmos's tasks one each, so no
+  quarterly task (every slot too) runs beside either.
 
 - Owner: data engineering.
 - Schedule: any `raw.*` Asset update (see the sync DAGs).
@@ -42,8 +46,10 @@ from integrations.contracts import CONTRACTS
 from leadership.config import DBT_DIR
 from leadership.dbt import MANIFEST, PROFILE_NAME, TARGET_NAME, profile_env_if_configured
 from leadership.orchestration import (
+    ALONE_ON_THE_MARTS,
     BUILD_AS_OF_TEMPLATE,
     DEFAULT_ARGS,
+    MARTS_POOL,
     START_DATE,
     build_as_of,
     build_branch,
@@ -110,7 +116,7 @@ def warehouse_build() -> None:
 
         return build_branch(get_current_context())
 
-    @task(outlets=[marts_asset()], pool="warehouse_builds")
+    @task(outlets=[marts_asset()], **ALONE_ON_THE_MARTS)
     def refresh() -> str:
         """Build what the changed streams and the day reach; records the build."""
         from airflow.sdk import get_current_context
@@ -158,6 +164,8 @@ def warehouse_build() -> None:
                 "env": profile_env_if_configured(),
                 "vars": {"as_of_date": BUILD_AS_OF_TEMPLATE},
                 "install_deps": False,
+                # one slot each: models build side by side, never beside a quarterly task
+                "pool": MARTS_POOL,
             },
         )
         >> record_build()

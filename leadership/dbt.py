@@ -177,7 +177,8 @@ def record_build(
     built, which leaves every mart current like a full build (``selector`` stays null).
     A build of every mart (a full build or a refresh: the daily build is one) also
     forgets the refreshes' and dbt commands' records from more than KEEP_RECORDS before
-    it: nothing before such a build decides a refresh after it.
+    it: nothing before such a build decides a refresh after it. The run that built is no
+    longer among the full builds running (``note_full_build_running``).
     """
     from leadership import warehouse
 
@@ -188,10 +189,48 @@ def record_build(
             " values (%s, %s, %s, %s, %s, %s)",
             (as_of, started_at, selector, run_id, refreshed, project_fingerprint()),
         )
+        if run_id is not None:
+            conn.exec_driver_sql("delete from ops.full_builds_running where run_id = %s", (run_id,))
         if selector is None:
             before = started_at - KEEP_RECORDS
             conn.exec_driver_sql("delete from ops.refresh_models where recorded_at < %s", (before,))
             conn.exec_driver_sql("delete from ops.dbt_invocations where started_at < %s", (before,))
+
+
+def note_full_build_running(run_id: str, as_of: date) -> None:
+    """A warehouse_build run starts to build every model through Cosmos, task by task.
+
+    Until its ``record_build`` the marts are part old, part new: quarterly tasks wait
+    (``leadership.orchestration.wait_for_full_builds``).
+    """
+    from leadership import warehouse
+
+    with warehouse.transaction() as conn:
+        conn.exec_driver_sql(
+            "insert into ops.full_builds_running (run_id, as_of_date) values (%s, %s)"
+            " on conflict (run_id) do update set as_of_date = excluded.as_of_date,"
+            " started_at = now()",
+            (run_id, as_of),
+        )
+
+
+def full_builds_running() -> list[tuple[str, date]]:
+    """The warehouse_build runs noted as building every model: (run id, as-of day)."""
+    from leadership import warehouse
+
+    with warehouse.transaction() as conn:
+        rows = conn.exec_driver_sql(
+            "select run_id, as_of_date from ops.full_builds_running order by started_at"
+        ).all()
+    return [(row.run_id, row.as_of_date) for row in rows]
+
+
+def forget_full_build(run_id: str) -> None:
+    """A noted full build whose run ended without ``record_build`` (it failed)."""
+    from leadership import warehouse
+
+    with warehouse.transaction() as conn:
+        conn.exec_driver_sql("delete from ops.full_builds_running where run_id = %s", (run_id,))
 
 
 def project_fingerprint(root: Path = DBT_DIR) -> str:

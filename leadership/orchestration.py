@@ -6,15 +6,18 @@ does I/O when imported: DAG files are parsed often and must parse fast.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pendulum
 
 from integrations.common.schema import StreamContract
+
+log = logging.getLogger(__name__)
 
 OWNER = "data-engineering"
 START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
@@ -24,8 +27,6 @@ START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
 # waiting out exponential backoff; deployments keep the default.
 def on_task_failure(context: Any) -> None:
     """Say what failed and where to look: in the task log, and in ``ops.alerts``."""
-    import logging
-
     ti = context.get("task_instance") or context.get("ti")
     dag_id = getattr(ti, "dag_id", None) or context.get("dag").dag_id
     task_id = getattr(ti, "task_id", None)
@@ -169,12 +170,18 @@ def build_branch(context: Any) -> str:
     were last built whole by the same project and nothing failed since
     (``changed_since_last_build``); every model otherwise, and always when the DAG
     renders part of the project.
-    """
-    from leadership.dbt import changed_since_last_build
 
-    if cosmos_select():
-        return "dbt"
-    return "refresh" if changed_since_last_build(build_as_of(context)) is not None else "dbt"
+    The Cosmos way is noted in ``ops.full_builds_running`` until the run's ``record_build``:
+    its tasks replace the marts one model at a time, and quarterly tasks wait for it to end
+    (``wait_for_full_builds``).
+    """
+    from leadership.dbt import changed_since_last_build, note_full_build_running
+
+    as_of = build_as_of(context)
+    if not cosmos_select() and changed_since_last_build(as_of) is not None:
+        return "refresh"
+    note_full_build_running(context["run_id"], as_of)
+    return "dbt"
 
 
 def cosmos_select() -> list[str]:
@@ -210,6 +217,13 @@ def sync_dag_args() -> dict[str, Any]:
         },
     }
 
+
+# The marts' pool (pools.json) works as a readers-writer lock: a Cosmos build's model
+# tasks take a slot each and run side by side; the refresh and every quarterly task take
+# every slot, so each runs alone, with no model task beside it.
+MARTS_POOL = "warehouse_builds"
+MARTS_POOL_SLOTS = 4
+ALONE_ON_THE_MARTS: dict[str, Any] = {"pool": MARTS_POOL, "pool_slots": MARTS_POOL_SLOTS}
 
 # Pools keep each vendor within its rate limits across DAGs (pools.json defines them).
 SOURCE_POOLS = {
@@ -276,7 +290,7 @@ def prepare_marts() -> Any:
     """
     from airflow.sdk import task
 
-    @task(task_id="prepare_marts", pool="warehouse_builds")
+    @task(task_id="prepare_marts", **ALONE_ON_THE_MARTS)
     def build() -> str:
         """Marts as of the completed quarter's end (built only if they are not already)."""
         from airflow.sdk import get_current_context
@@ -286,14 +300,54 @@ def prepare_marts() -> Any:
     return build()
 
 
+# How long a quarterly task waits before it looks again at a full build running.
+FULL_BUILD_POLL = timedelta(minutes=5)
+
+
+def wait_for_full_builds(context: Any) -> None:
+    """Reschedule the task while a warehouse_build run builds every model through Cosmos.
+
+    Such a run replaces the marts one Airflow task at a time: between two of its tasks the
+    marts are part old, part new, and a quarterly task that read them, or built them as of
+    its own day, would leave them so. The task gives its pool slot back and looks again
+    in FULL_BUILD_POLL (rescheduled, not failed: no retry is spent). A noted run that
+    ended without recording its build (it failed) is forgotten.
+    """
+    from airflow.sdk.exceptions import AirflowRescheduleException
+
+    from leadership.dbt import forget_full_build, full_builds_running
+
+    for run_id, as_of in full_builds_running():
+        try:
+            state = context["ti"].get_dagrun_state(dag_id="warehouse_build", run_id=run_id)
+        except Exception as exc:
+            raise RuntimeError(
+                f"could not look up warehouse_build run {run_id!r}, noted in"
+                f" ops.full_builds_running as building every model ({exc}); if that run no"
+                " longer exists, delete its row there and clear this task"
+            ) from exc
+        if str(state) in ("queued", "running"):
+            log.info(
+                "warehouse_build run %s is building every model as of %s; this task waits"
+                " for it and looks again in %s",
+                run_id,
+                as_of,
+                FULL_BUILD_POLL,
+            )
+            raise AirflowRescheduleException(datetime.now(UTC) + FULL_BUILD_POLL)
+        forget_full_build(run_id)
+
+
 def marts_for_the_quarter(context: Any) -> str:
     """The marts as of the completed quarter's end, built first when they are not.
 
     Every quarterly task that reads the marts calls it first, not only ``prepare_marts``:
     ``warehouse_build`` runs whenever a sync publishes, as of its own day, and may have
     moved the marts to that day since. Those tasks run in the ``warehouse_builds`` pool,
-    so no build moves them while the task reads them.
+    so no build moves them while the task reads them, and none starts while a build of
+    every model through Cosmos is half-way (``wait_for_full_builds``).
     """
     from leadership.dbt import build_marts
 
+    wait_for_full_builds(context)
     return build_marts(quarter_window(context).as_of, run_id=context["run_id"])

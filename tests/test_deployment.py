@@ -79,7 +79,10 @@ def test_the_image_installs_the_locked_versions():
 def test_the_pools_the_dags_use_exist():
     import json
 
-    from leadership.orchestration import SOURCE_POOLS
+    from leadership.orchestration import MARTS_POOL, MARTS_POOL_SLOTS, SOURCE_POOLS
 
     pools = json.loads((PROJECT_ROOT / "pools.json").read_text())
-    assert set(SOURCE_POOLS.values()) | {"warehouse_builds"} <= set(pools)
+    assert set(SOURCE_POOLS.values()) | {MARTS_POOL} <= set(pools)
+    # the refresh and quarterly tasks take every slot: a pool of another size would let
+    # a model task beside them, or never schedule them
+    assert pools[MARTS_POOL]["slots"] == MARTS_POOL_SLOTS

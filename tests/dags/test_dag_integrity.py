@@ -56,16 +56,27 @@ def test_no_cycles(dagbag, dag_file: str) -> None:
 
 def test_quarterly_tasks_and_the_build_take_turns_on_the_marts(dagbag) -> None:
     """A quarterly task reads the marts as of its quarter's end: no build may move them
-    to another day while it runs (one pool of one slot), and each task builds them back
-    first if one did since ``prepare_marts`` (leadership.orchestration.marts_for_the_quarter).
+    to another day while it runs (it takes every slot of the marts' pool, as the refresh
+    does; Cosmos's model and test tasks take one each), each task builds them back first if
+    one did since ``prepare_marts``, and waits while a Cosmos build is half-way
+    (leadership.orchestration.marts_for_the_quarter).
     """
+    from leadership.orchestration import MARTS_POOL, MARTS_POOL_SLOTS
+
     quarterly = [dag for dag in dagbag.dags.values() if "quarterly" in dag.tags]
     assert len(quarterly) == 4
-    for dag in [*quarterly, dagbag.dags["warehouse_build"]]:
+    build = dagbag.dags["warehouse_build"]
+    cosmos = [task for task in build.tasks if task.task_id.startswith("dbt.")]
+    assert cosmos
+    for task in cosmos:
+        assert (task.pool, task.pool_slots) == (MARTS_POOL, 1), task.task_id
+    for dag in [*quarterly, build]:
         for task in dag.tasks:
             if dag.dag_id == "warehouse_build" and task.task_id != "refresh":
-                continue  # the branch, freshness and Cosmos's per-model tasks
-            assert task.pool == "warehouse_builds", f"{dag.dag_id}.{task.task_id}"
+                continue  # the branch, freshness, record_build and Cosmos's tasks (above)
+            assert (task.pool, task.pool_slots) == (MARTS_POOL, MARTS_POOL_SLOTS), (
+                f"{dag.dag_id}.{task.task_id}"
+            )
     source = "\n".join(
         (DAGS_DIR / f"{dag.dag_id}.py").read_text(encoding="utf-8") for dag in quarterly
     )

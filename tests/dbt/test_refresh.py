@@ -233,10 +233,10 @@ def test_warehouse_build_refreshes_only_when_the_marts_can_be_trusted(built, mon
 
     wh = built
     as_of = wh.program.inst.as_of
-    context = {"params": {"as_of_date": as_of.isoformat()}}
+    context = {"params": {"as_of_date": as_of.isoformat()}, "run_id": "r1"}
     assert build_branch(context) == "refresh"
     # another day: a refresh too, of what reads the day
-    next_day = {"params": {"as_of_date": (as_of + timedelta(days=1)).isoformat()}}
+    next_day = {"params": {"as_of_date": (as_of + timedelta(days=1)).isoformat()}, "run_id": "r2"}
     assert build_branch(next_day) == "refresh"
     # unless a partial build since was as of a third day: every model
     record_build(as_of - timedelta(days=5), datetime.now(UTC), selector="dim_physicians+")
@@ -250,6 +250,56 @@ def test_warehouse_build_refreshes_only_when_the_marts_can_be_trusted(built, mon
     # a dbt command that stopped half-way since the last full build
     wh.execute("insert into ops.dbt_invocations (invocation_id, command) values ('x', 'run')")
     assert build_branch(context) == "dbt"
+    # each way to Cosmos is noted as a full build running, until its run records its build
+    assert wh.rows("select run_id, as_of_date from ops.full_builds_running order by 1") == [
+        ("r1", as_of),
+        ("r2", as_of + timedelta(days=1)),
+    ]
+    record_build(as_of, datetime.now(UTC), run_id="r1")
+    assert wh.rows("select run_id from ops.full_builds_running") == [("r2",)]
+
+
+class _RunStates:
+    """A task instance's look-up of other DAG runs' states (the Task SDK's get_dagrun_state)."""
+
+    def __init__(self, states: dict[str, str]) -> None:
+        self.states = states
+        self.asked: list[tuple[str, str]] = []
+
+    def get_dagrun_state(self, dag_id: str, run_id: str) -> str:
+        self.asked.append((dag_id, run_id))
+        if run_id not in self.states:
+            raise LookupError(f"DagRun {run_id} not found")
+        return self.states[run_id]
+
+
+def test_quarterly_tasks_wait_while_cosmos_builds_every_model(built):
+    """Between two of a Cosmos build's model tasks the marts are part old, part new: a
+    quarterly task reads nothing and builds nothing then; it is rescheduled, and goes on
+    once the run has ended (its marker forgotten if the run failed)."""
+    from airflow.sdk.exceptions import AirflowRescheduleException
+
+    from leadership.dbt import note_full_build_running
+    from leadership.orchestration import marts_for_the_quarter, wait_for_full_builds
+
+    wh = built
+    as_of = wh.program.inst.as_of
+    note_full_build_running("cosmos-run", as_of)
+    builds = wh.rows("select count(*) from ops.mart_builds")
+    running = _RunStates({"cosmos-run": "running"})
+    context = {"ti": running, "run_id": "quarterly", "params": {"quarter": "2026Q3"}}
+    with pytest.raises(AirflowRescheduleException) as waited:
+        marts_for_the_quarter(context)
+    assert waited.value.reschedule_date > datetime.now(UTC)
+    assert running.asked == [("warehouse_build", "cosmos-run")]
+    assert wh.rows("select count(*) from ops.mart_builds") == builds  # nothing built
+    # the run failed: its marker is forgotten and the task goes on
+    wait_for_full_builds({"ti": _RunStates({"cosmos-run": "failed"})})
+    assert wh.rows("select count(*) from ops.full_builds_running") == [(0,)]
+    # a noted run Airflow does not know: a clear error that says what to do
+    note_full_build_running("gone", as_of)
+    with pytest.raises(RuntimeError, match="delete its row there and clear this task"):
+        wait_for_full_builds({"ti": _RunStates({})})
 
 
 @pytest.mark.parametrize("refreshed", [None, "tag:reads_as_of_date+"])

@@ -107,6 +107,9 @@ def test_the_chain_backfills_two_quarters_and_a_rerun_changes_nothing(
         ).fetchall()
         built = {r[0].isoformat() for r in conn.execute("select as_of_date from ops.mart_builds")}
         scored = {r[0] for r in conn.execute("select quarter from marts.fct_readiness_scores")}
+        running = conn.execute("select run_id from ops.full_builds_running").fetchall()
+    # the Cosmos builds noted as running (quarterly tasks wait for them) recorded their end
+    assert running == []
     # for issue 4: every batch of the run adds up
     assert len(batches) == 16 and {b[3] for b in batches} == {"published"}
     assert all(got == published + held for got, published, held, _ in batches)
