@@ -231,14 +231,16 @@ def _previous_quarter(quarter: str) -> str:
 def cmd_bench(args: argparse.Namespace) -> int:
     from leadership import bench
 
-    if args.what == "match":
-        _say(bench.bench_match(args.scale, runs=args.runs, say=_progress))
-    elif args.what == "validate":
-        _say(bench.bench_validate(args.rows, runs=args.runs, say=_progress))
-    elif args.what == "load":
-        _say(bench.bench_load(args.rows, runs=args.runs, say=_progress))
-    elif args.what == "pipeline":
-        _say(bench.bench_pipeline(args.scale, runs=args.runs, say=_progress))
+    with bench.profiled(args.profile, say=_progress):
+        if args.what == "match":
+            report = bench.bench_match(args.scale, runs=args.runs, say=_progress)
+        elif args.what == "validate":
+            report = bench.bench_validate(args.rows, runs=args.runs, say=_progress)
+        elif args.what == "load":
+            report = bench.bench_load(args.rows, runs=args.runs, say=_progress)
+        else:
+            report = bench.bench_pipeline(args.scale, runs=args.runs, say=_progress)
+    _say(report)
     return 0
 
 
@@ -416,6 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", default="institution", choices=["small", "institution", "network"])
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument(
+        "--profile",
+        type=Path,
+        metavar="PATH",
+        help="also profile this process with pyinstrument into PATH (HTML; text if .txt)",
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("quarantine", help="inspect and release quarantined rows and held batches")

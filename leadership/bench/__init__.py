@@ -11,17 +11,21 @@
   memory of the bench's process and of its largest child (dbt).
 
 Results are printed as Markdown for docs/benchmarks.md, with the machine they ran on.
+``--profile PATH`` also profiles the bench's own process with pyinstrument (where a
+target is missed, the profile says where its time goes).
 This package and the demo are the only parts of ``leadership`` that import ``simulator``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 Say = Callable[[str], None]
@@ -36,6 +40,37 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         memory = ""
     return f"{platform.machine()}, {cpus} CPUs{memory}, Python {platform.python_version()}"
+
+
+@contextlib.contextmanager
+def profiled(path: Path | None, say: Say = print) -> Iterator[None]:
+    """Profile what runs inside with pyinstrument, into ``path``: HTML, or text for ``.txt``.
+
+    Only this process is sampled: dbt, PostgreSQL and the simulated vendors run in
+    others, and show here as the time spent waiting for them.
+    """
+    if path is None:
+        yield
+        return
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        raise SystemExit(
+            "--profile needs pyinstrument, a development dependency: `make setup` installs it"
+        ) from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profiler = Profiler()
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        text = path.suffix == ".txt"
+        path.write_text(
+            profiler.output_text(unicode=True) if text else profiler.output_html(),
+            encoding="utf-8",
+        )
+        say(f"profile of this process written to {path}")
 
 
 def median_time(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
