@@ -55,6 +55,7 @@ from leadership.orchestration import (
     build_branch,
     cosmos_select,
     marts_asset,
+    note_full_build,
     raw_asset,
 )
 
@@ -166,6 +167,7 @@ def warehouse_build() -> None:
                 "install_deps": False,
                 # one slot each: models build side by side, never beside a quarterly task
                 "pool": MARTS_POOL,
+                "on_execute_callback": note_full_build,
             },
         )
         >> record_build()

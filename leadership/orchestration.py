@@ -300,6 +300,16 @@ def prepare_marts() -> Any:
     return build()
 
 
+def note_full_build(context: Any) -> None:
+    """Every Cosmos task of warehouse_build notes its run as a full build running, as the
+    branch did: a failed run's task cleared and run again, after a quarterly task found
+    the run failed and forgot it, holds the quarterly tasks off again (its callback on
+    execute; a failure to note it is logged, not fatal)."""
+    from leadership.dbt import note_full_build_running
+
+    note_full_build_running(context["run_id"], build_as_of(context))
+
+
 # How long a quarterly task waits before it looks again at a full build running.
 FULL_BUILD_POLL = timedelta(minutes=5)
 

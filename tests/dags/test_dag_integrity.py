@@ -61,7 +61,7 @@ def test_quarterly_tasks_and_the_build_take_turns_on_the_marts(dagbag) -> None:
     one did since ``prepare_marts``, and waits while a Cosmos build is half-way
     (leadership.orchestration.marts_for_the_quarter).
     """
-    from leadership.orchestration import MARTS_POOL, MARTS_POOL_SLOTS
+    from leadership.orchestration import MARTS_POOL, MARTS_POOL_SLOTS, note_full_build
 
     quarterly = [dag for dag in dagbag.dags.values() if "quarterly" in dag.tags]
     assert len(quarterly) == 4
@@ -70,6 +70,7 @@ def test_quarterly_tasks_and_the_build_take_turns_on_the_marts(dagbag) -> None:
     assert cosmos
     for task in cosmos:
         assert (task.pool, task.pool_slots) == (MARTS_POOL, 1), task.task_id
+        assert note_full_build in task.on_execute_callback, task.task_id
     for dag in [*quarterly, build]:
         for task in dag.tasks:
             if dag.dag_id == "warehouse_build" and task.task_id != "refresh":

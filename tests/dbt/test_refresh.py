@@ -280,7 +280,11 @@ def test_quarterly_tasks_wait_while_cosmos_builds_every_model(built):
     from airflow.sdk.exceptions import AirflowRescheduleException
 
     from leadership.dbt import note_full_build_running
-    from leadership.orchestration import marts_for_the_quarter, wait_for_full_builds
+    from leadership.orchestration import (
+        marts_for_the_quarter,
+        note_full_build,
+        wait_for_full_builds,
+    )
 
     wh = built
     as_of = wh.program.inst.as_of
@@ -296,6 +300,11 @@ def test_quarterly_tasks_wait_while_cosmos_builds_every_model(built):
     # the run failed: its marker is forgotten and the task goes on
     wait_for_full_builds({"ti": _RunStates({"cosmos-run": "failed"})})
     assert wh.rows("select count(*) from ops.full_builds_running") == [(0,)]
+    # one of its tasks cleared and run again notes it again (Cosmos tasks' on_execute_callback)
+    note_full_build({"run_id": "cosmos-run", "params": {"as_of_date": as_of.isoformat()}})
+    with pytest.raises(AirflowRescheduleException):
+        wait_for_full_builds({"ti": running})
+    wait_for_full_builds({"ti": _RunStates({"cosmos-run": "success"})})
     # a noted run Airflow does not know: a clear error that says what to do
     note_full_build_running("gone", as_of)
     with pytest.raises(RuntimeError, match="delete its row there and clear this task"):
