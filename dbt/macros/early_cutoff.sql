@@ -11,6 +11,8 @@
       was (row count and the sum of a 64-bit hash of every row) and recorded as 'changed'
       or 'unchanged' in ops.refresh_models, where its children look it up, in this
       command or the refresh's next (one that no model reads is not compared: 'rebuilt');
+      what it was is the digest an earlier refresh recorded for the same table (its OID)
+      when there is one, so a table refreshed every day is read whole once a day, not twice;
     - a view is kept when it exists: a refresh runs the same project with the same vars as
       the full build before it (build_marts checks both; the day aside, below), so its
       definition is the same; its outcome says whether its rows changed ('changed' when
@@ -52,12 +54,12 @@
     {%- endif -%}
     {%- set watched = kept_before and cutoff_has_children(model.unique_id) -%}
     {%- if watched -%}
-        {%- set before = cutoff_digest(this) -%}
+        {%- set before = cutoff_recorded_digest(this) or cutoff_digest(this) -%}
     {%- endif -%}
     {%- set result = dbt.materialization_table_default() -%}
     {%- if watched -%}
         {%- set after = cutoff_digest(this) -%}
-        {% do cutoff_record('unchanged' if after == before else 'changed', after[0]) %}
+        {% do cutoff_record('unchanged' if after == before else 'changed', after[0], after[1]) %}
     {%- else -%}
         {% do cutoff_record('rebuilt') %}
     {%- endif -%}
@@ -192,6 +194,24 @@
 {% endmacro %}
 
 
+{#
+    The digest a refresh recorded for this very table (same OID: no build replaced it
+    since), else none. Saves reading the table whole before rebuilding it, every day.
+#}
+{% macro cutoff_recorded_digest(relation) %}
+    {%- set result = run_query(
+        "select row_count, digest from ops.refresh_models"
+        ~ " where model = '" ~ model.unique_id ~ "' and digest is not null"
+        ~ " and relation_oid = to_regclass('" ~ relation.include(database=false) ~ "')::oid"
+        ~ " order by recorded_at desc limit 1"
+    ) -%}
+    {%- if result.rows | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return([result.rows[0][0] | int, result.rows[0][1]]) }}
+{% endmacro %}
+
+
 {# Row count and an order-free digest of every row: equal before and after, same rows. #}
 {% macro cutoff_digest(relation) %}
     {%- set result = run_query(
@@ -202,14 +222,21 @@
 {% endmacro %}
 
 
-{% macro cutoff_record(outcome, row_count=none) %}
+{#
+    ``digest``: the table's, as this refresh left it; recorded with its OID for the next
+    refresh's "before" (cutoff_recorded_digest).
+#}
+{% macro cutoff_record(outcome, row_count=none, digest=none) %}
     {% call statement('cutoff_record') -%}
-        insert into ops.refresh_models (refresh_id, model, outcome, row_count)
+        insert into ops.refresh_models (refresh_id, model, outcome, row_count, digest, relation_oid)
         values (
             '{{ refresh_id() }}',
             '{{ model.unique_id }}',
             '{{ outcome }}',
-            {{ 'null' if row_count is none else row_count }}
+            {{ 'null' if row_count is none else row_count }},
+            {{ 'null' if digest is none else "'" ~ digest ~ "'" }},
+            {{ 'null' if digest is none else "to_regclass('" ~ this.include(database=false)
+                ~ "')::oid" }}
         )
     {%- endcall %}
     {% do adapter.commit() %}

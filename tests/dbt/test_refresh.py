@@ -379,3 +379,24 @@ def test_the_next_days_build_refreshes_what_reads_the_day(built, tmp_path):
     refreshed = _tables(wh)
     build_marts(day_after, force=True)
     assert _tables(wh) == refreshed
+
+    # two daily refreshes in a row: the second compares each table it rebuilds with the
+    # digest the first recorded for that very table (its OID), not with a second read
+    build_marts(day_after + timedelta(days=1))
+    recorded = wh.rows(
+        "select r.model, r.row_count, r.digest, c.oid::regclass::text from ops.refresh_models r"
+        " join pg_class c on c.oid = r.relation_oid where r.digest is not null"
+        " and r.recorded_at >= (select max(started_at) from ops.mart_builds)"
+    )
+    assert len(recorded) >= 5
+    for model, row_count, digest, relation in recorded:
+        assert wh.rows(
+            f"select count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text"
+            f" from {relation} as t"
+        ) == [(row_count, digest)], model
+    started = datetime.now(UTC)
+    build_marts(day_after + timedelta(days=2))
+    assert "unchanged" in _outcomes(wh, started).values()
+    refreshed = _tables(wh)
+    build_marts(day_after + timedelta(days=2), force=True)
+    assert _tables(wh) == refreshed
