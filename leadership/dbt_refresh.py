@@ -279,9 +279,21 @@ def _build(
         return ""
     # --no-write-json: no run_results.json or manifest.json for a refresh's waves (0.1 s
     # each to write, read by nothing: the outcomes are in ops.refresh_models, the log in
-    # dbt.log)
+    # dbt.log). --log-level-file info: dbt.log gets each node's outcome and any error, not
+    # every statement with its timing (formatting those cost a daily refresh about a fifth
+    # of its time, 4.7 s to 3.8 s in alternating runs); each node's SQL is in target/run/,
+    # and after a failure the next build is a full one, which logs at debug level.
     return run(
-        ["build", "--no-write-json", "--select", *plan.names(ids), "--indirect-selection", "empty"],
+        [
+            "build",
+            "--no-write-json",
+            "--log-level-file",
+            "info",
+            "--select",
+            *plan.names(ids),
+            "--indirect-selection",
+            "empty",
+        ],
         dbt_vars=dbt_vars,
         progress=progress,
         env=env,
