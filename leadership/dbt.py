@@ -214,15 +214,16 @@ def note_full_build_running(run_id: str, as_of: date) -> None:
         )
 
 
-def full_builds_running() -> list[tuple[str, date]]:
-    """The warehouse_build runs noted as building every model: (run id, as-of day)."""
+def full_builds_running() -> list[tuple[str, date, datetime]]:
+    """The warehouse_build runs noted as building every model: (run id, as-of day, when
+    the run's branch or latest Cosmos task noted it)."""
     from leadership import warehouse
 
     with warehouse.transaction() as conn:
         rows = conn.exec_driver_sql(
-            "select run_id, as_of_date from ops.full_builds_running order by started_at"
+            "select run_id, as_of_date, started_at from ops.full_builds_running order by started_at"
         ).all()
-    return [(row.run_id, row.as_of_date) for row in rows]
+    return [(row.run_id, row.as_of_date, row.started_at) for row in rows]
 
 
 def forget_full_build(run_id: str) -> None:

@@ -310,8 +310,10 @@ def note_full_build(context: Any) -> None:
     note_full_build_running(context["run_id"], build_as_of(context))
 
 
-# How long a quarterly task waits before it looks again at a full build running.
+# How long a quarterly task waits before it looks again at a full build running, and how
+# long a full build's run may go without starting a task before it counts as stuck.
 FULL_BUILD_POLL = timedelta(minutes=5)
+FULL_BUILD_PATIENCE = timedelta(hours=6)
 
 
 def wait_for_full_builds(context: Any) -> None:
@@ -321,13 +323,15 @@ def wait_for_full_builds(context: Any) -> None:
     marts are part old, part new, and a quarterly task that read them, or built them as of
     its own day, would leave them so. The task gives its pool slot back and looks again
     in FULL_BUILD_POLL (rescheduled, not failed: no retry is spent). A noted run that
-    ended without recording its build (it failed) is forgotten.
+    ended without recording its build (it failed) is forgotten. One whose tasks have not
+    moved for FULL_BUILD_PATIENCE (none started since) is stuck: the task fails and says
+    which run to look at, rather than wait for ever.
     """
     from airflow.sdk.exceptions import AirflowRescheduleException
 
     from leadership.dbt import forget_full_build, full_builds_running
 
-    for run_id, as_of in full_builds_running():
+    for run_id, as_of, noted_at in full_builds_running():
         try:
             state = context["ti"].get_dagrun_state(dag_id="warehouse_build", run_id=run_id)
         except Exception as exc:
@@ -337,6 +341,14 @@ def wait_for_full_builds(context: Any) -> None:
                 " longer exists, delete its row there and clear this task"
             ) from exc
         if str(state) in ("queued", "running"):
+            if datetime.now(UTC) - noted_at > FULL_BUILD_PATIENCE:
+                since = noted_at.astimezone(UTC)
+                raise RuntimeError(
+                    f"warehouse_build run {run_id!r} has been building every model as of"
+                    f" {as_of} with no task started since {since:%Y-%m-%d %H:%M} UTC:"
+                    " look at its running task in Airflow (stuck, or waiting for a slot of"
+                    " the warehouse_builds pool); this task runs once that run ends"
+                )
             log.info(
                 "warehouse_build run %s is building every model as of %s; this task waits"
                 " for it and looks again in %s",

@@ -305,6 +305,15 @@ def test_quarterly_tasks_wait_while_cosmos_builds_every_model(built):
     with pytest.raises(AirflowRescheduleException):
         wait_for_full_builds({"ti": running})
     wait_for_full_builds({"ti": _RunStates({"cosmos-run": "success"})})
+    # a run whose tasks have not moved for hours is stuck: the task fails and says so
+    note_full_build_running("cosmos-run", as_of)
+    wh.execute(
+        "update ops.full_builds_running set started_at = now() - interval '7 hours'"
+        " where run_id = 'cosmos-run'"
+    )
+    with pytest.raises(RuntimeError, match=r"no task started since .* look at its running"):
+        wait_for_full_builds({"ti": running})
+    wh.execute("delete from ops.full_builds_running")
     # a noted run Airflow does not know: a clear error that says what to do
     note_full_build_running("gone", as_of)
     with pytest.raises(RuntimeError, match="delete its row there and clear this task"):
