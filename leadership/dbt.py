@@ -190,11 +190,15 @@ def record_build(
             (as_of, started_at, selector, run_id, refreshed, project_fingerprint()),
         )
         if run_id is not None:
-            conn.exec_driver_sql("delete from ops.full_builds_running where run_id = %s", (run_id,))
+            conn.exec_driver_sql(_FORGET_FULL_BUILD, (run_id,))
         if selector is None:
             before = started_at - KEEP_RECORDS
             conn.exec_driver_sql("delete from ops.refresh_models where recorded_at < %s", (before,))
             conn.exec_driver_sql("delete from ops.dbt_invocations where started_at < %s", (before,))
+
+
+# A run's note in ops.full_builds_running goes when it records its build, or failed.
+_FORGET_FULL_BUILD = "delete from ops.full_builds_running where run_id = %s"
 
 
 def note_full_build_running(run_id: str, as_of: date) -> None:
@@ -231,7 +235,7 @@ def forget_full_build(run_id: str) -> None:
     from leadership import warehouse
 
     with warehouse.transaction() as conn:
-        conn.exec_driver_sql("delete from ops.full_builds_running where run_id = %s", (run_id,))
+        conn.exec_driver_sql(_FORGET_FULL_BUILD, (run_id,))
 
 
 def project_fingerprint(root: Path = DBT_DIR) -> str:
