@@ -149,6 +149,38 @@ def test_every_mart_table_has_its_key_as_primary_key(built) -> None:
     assert keyed[0][0] >= 20
 
 
+def test_intermediate_tables_are_checked_by_postgresql(built) -> None:
+    # their keys and codes are constraints written with the table (enforce_constraints.sql),
+    # not tests run after it: a duplicate key or an unknown code fails the model's build
+    url, _ = built
+    unchecked = rows(
+        url,
+        "select c.oid::regclass::text from pg_class c"
+        " where c.relnamespace = 'intermediate'::regnamespace and c.relkind = 'r'"
+        " and not exists (select from pg_constraint k"
+        "   where k.conrelid = c.oid and k.contype in ('p', 'c')) order by 1",
+    )
+    keyed = rows(
+        url,
+        "select count(*) from pg_constraint"
+        " where connamespace = 'intermediate'::regnamespace and contype = 'p'",
+    )
+    assert unchecked == []
+    assert keyed[0][0] >= 7
+    assert rows(url, "select count(*) from intermediate.int_physician_quarters")[0][0] > 0
+    with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute(
+            "insert into intermediate.int_physician_quarters"
+            " select * from intermediate.int_physician_quarters limit 1"
+        )
+    with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("update intermediate.int_physician_quarter_slices set slice_type = 'galaxy'")
+    with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.NotNullViolation):
+        conn.execute(
+            "insert into intermediate.int_assignment_quarters (assignment_quarter_id) values ('x')"
+        )
+
+
 def test_mart_codes_and_scores_are_checked_by_postgresql(built) -> None:
     # enumerations and the LRS range are check constraints: a value outside them fails
     # the mart's build before the table is swapped in, where a test would fail after

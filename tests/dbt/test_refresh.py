@@ -176,12 +176,15 @@ def test_a_failed_dbt_command_makes_the_next_build_a_full_one(built, tmp_path):
     assert wh.rows("select count(*) from ops.dbt_invocations where succeeded is not true") == [(0,)]
     # a model that fails its test (as a build stopped there would leave it)
     wh.execute(
-        "update intermediate.int_physician_quarters set physician_quarter_id = null"
-        " where physician_quarter_id in"
-        " (select physician_quarter_id from intermediate.int_physician_quarters limit 1)"
+        "update marts.fct_passport_stamps set milestone_code = 'nobody'"
+        " where stamp_id in"
+        " (select stamp_id from marts.fct_passport_stamps limit 1)"
     )
     with pytest.raises(DbtError):
-        wh.build("--select", "not_null_int_physician_quarters_physician_quarter_id")
+        wh.build(
+            "--select",
+            "relationships_fct_passport_stamps_milestone_code__milestone_code__ref_dim_milestones_",
+        )
     last = wh.rows(
         "select command, succeeded from ops.dbt_invocations order by started_at desc limit 1"
     )
@@ -194,11 +197,9 @@ def test_a_failed_dbt_command_makes_the_next_build_a_full_one(built, tmp_path):
     assert wh.rows("select refreshed from ops.mart_builds order by build_id desc limit 1") == [
         (None,)
     ]
-    nulls = (
-        "select count(*) from intermediate.int_physician_quarters"
-        " where physician_quarter_id is null"
-    )
-    assert wh.rows(nulls) == [(0,)]
+    assert wh.rows(
+        "select count(*) from marts.fct_passport_stamps where milestone_code = 'nobody'"
+    ) == [(0,)]
 
 
 def test_a_refresh_through_an_incremental_mart_gives_what_a_full_build_gives(built, tmp_path):

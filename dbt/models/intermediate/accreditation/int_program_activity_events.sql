@@ -1,4 +1,15 @@
-{{ config(materialized='table') }}  {# read by several models and tests: computed once #}
+{# read by several models: computed once #}
+{{
+    config(
+        materialized='table',
+        post_hook="{{ enforce_constraints(
+            primary_key=['activity_event_id'],
+            allowed={'activity_category': [
+                'skill_pod_enrollment', 'skill_pod_completion', 'passport_milestone', 'mentorship'
+            ]},
+        ) }}",
+    )
+}}
 
 with
 

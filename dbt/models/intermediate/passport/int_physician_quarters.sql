@@ -1,4 +1,10 @@
-{{ config(materialized='table') }}  {# read by several models and tests: computed once #}
+{# read by several models: computed once #}
+{{
+    config(
+        materialized='table',
+        post_hook="{{ enforce_constraints(primary_key=['physician_quarter_id']) }}",
+    )
+}}
 
 with
 

@@ -14,7 +14,15 @@
     A component exists only when it has observations: no data is not a zero.
 #}
 
-{{ config(materialized='table') }}  {# read by several models and tests: computed once #}
+{# read by several models: computed once #}
+{{
+    config(
+        materialized='table',
+        post_hook="{{ enforce_constraints(
+            not_null=['component_score'], check='component_score between 0 and 100'
+        ) }}",
+    )
+}}
 
 with
 
