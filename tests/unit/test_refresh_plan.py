@@ -122,4 +122,18 @@ def test_a_new_day_makes_the_models_that_read_it_certain():
     new_day = RefreshPlan.from_ls(output, new_day=True)
     # the view with the day in it, what reads that view, and a table that reads the day
     assert {"spine", "scores", "due"} <= names(new_day.certain)
-    assert {"spine", "scores", "due"} <= names(new_day.first)
+
+
+def test_a_new_day_is_built_in_one_command():
+    due = _model("due", "table", m("dim")) | {"tags": ["reads_as_of_date"]}
+    output = "\n".join(json.dumps(i) for i in [*LISTING, due])
+    p = RefreshPlan.from_ls(output, new_day=True)
+    # everything selected, parents first, with every test; nothing left for a second
+    assert names(p.first) == {i["name"] for i in [*LISTING, due] if i["resource_type"] == "model"}
+    order = [i.split(".")[-1] for i in p.first]
+    assert order.index("mid") < order.index("deep") < order.index("late")
+    assert names(p.first_tests()) == {t["name"] for t in LISTING if t["resource_type"] == "test"}
+    outcomes = {m("dim"): "changed", m("quarters"): "unchanged", m("deep"): "changed"}
+    changed = p.changed_first(outcomes)
+    assert p.second(changed) == []
+    assert p.second_tests(p.second(changed), changed, p.first_tests()) == []
