@@ -24,7 +24,7 @@ A refresh as of another day than the build before (the next day's, typically) al
 rebuilds the models that read the day (tagged ``DAY_TAG`` by ``as_of_date.sql``): they
 count as certain to change like the readers of a changed source, and ``NEW_DAY`` tells
 the cutoff not to keep them. Such a refresh runs as one dbt command: the day reaches
-most of the selection (every quarter of the one in progress), so the second command
+most of the selection (the quarter in progress of every quarter model), so the second command
 would find nearly all of it to build, and its start (about 0.2 s) and the wait for the
 first command's slowest model cost more than the tables the cutoff keeps in passing
 (in alternating daily refreshes at institution scale, builds of 3.70 to 3.98 s against
