@@ -27,8 +27,7 @@ the cutoff not to keep them. Such a refresh runs as one dbt command: the day rea
 most of the selection (the quarter in progress of every quarter model), so the second command
 would find nearly all of it to build, and its start (about 0.2 s) and the wait for the
 first command's slowest model cost more than the tables the cutoff keeps in passing
-(in alternating daily refreshes at institution scale, builds of 3.70 to 3.98 s against
-3.95 to 4.44 s in two commands: docs/benchmarks.md).
+(measured in docs/benchmarks.md, "one dbt command on a new day").
 
 Last, any view of the selection that a table's replacement dropped (dbt drops the old
 table with CASCADE) and no wave created again is created again, outside the cutoff.
@@ -112,7 +111,8 @@ class RefreshPlan:
         view that does, or the day when it is a new one), and the children of those tables
         that read nothing else this refresh may rebuild. The cutoff decides for the children
         when they run: most of a refresh's tables are one step from what certainly changes,
-        and a third dbt command costs more than keeping a few of them."""
+        and a third dbt command costs more than keeping a few of them. On a new day, the
+        whole selection (see the module's docstring)."""
         within = {uid: self._selected_parents(uid) for uid in self.models}
         self.order = list(TopologicalSorter(within).static_order())
         for uid in self.order:
@@ -121,6 +121,9 @@ class RefreshPlan:
                 for p in self.models[uid].parents
             ):
                 self.certain.add(uid)
+        if self.new_day:  # one command; the cutoff still keeps a table whose inputs held
+            self.first = list(self.order)
+            return
         # Every model of the first command reads only what is final after it: a certain
         # model reading one the second command may rebuild waits for the second.
         first: set[str] = set()
@@ -131,9 +134,7 @@ class RefreshPlan:
             )
             if (uid in self.certain or step) and all(p in first for p in parents):
                 first.add(uid)
-        # a new day: one command for everything (see the module's docstring); the cutoff
-        # still keeps a table whose inputs came out unchanged
-        self.first = [uid for uid in self.order if self.new_day or uid in first]
+        self.first = [uid for uid in self.order if uid in first]
 
     def first_tests(self) -> list[str]:
         """Tests on first-wave models and on nothing else this refresh may rebuild."""
