@@ -159,48 +159,11 @@ def _exit_code(result: Any) -> int:
     return 1
 
 
-def skip_events_nobody_hears() -> None:
-    """Make dbt drop a debug event that no logger or callback of the command would receive.
-
-    dbt turns every event into a protobuf message (``msg_from_base_event``) before it
-    asks its loggers whether they want it, and most of a build's events are debug ones:
-    every statement, connection and cache operation. With no logger at debug level (a
-    refresh writes dbt.log at info) the messages went nowhere, and building them was a
-    fifth of the dbt worker's CPU in a daily refresh (docs/benchmarks.md). A build that
-    logs at debug level (any full build's dbt.log) gets every event as before. The one
-    callback dbt adds itself reads warnings only; any other callback gets every event.
-    """
-    from dbt.tracking import track_behavior_change_warn
-    from dbt_common.events.base_types import EventLevel
-    from dbt_common.events.event_manager import EventManager
-
-    fire_event = EventManager.fire_event
-    if getattr(fire_event, "skips_unheard_events", False):
-        return
-
-    def fire_heard_event(
-        self: Any,
-        e: Any,
-        level: Any = None,
-        node: Any = None,
-        force_warn_or_error_handling: bool = False,
-    ) -> None:
-        if (
-            (level or e.level_tag()) == EventLevel.DEBUG
-            and not force_warn_or_error_handling
-            and all(logger.level != EventLevel.DEBUG for logger in self.loggers)
-            and all(callback is track_behavior_change_warn for callback in self.callbacks)
-        ):
-            return
-        fire_event(self, e, level, node, force_warn_or_error_handling)
-
-    fire_heard_event.skips_unheard_events = True  # type: ignore[attr-defined]
-    EventManager.fire_event = fire_heard_event  # type: ignore[method-assign]
-
-
 def serve() -> None:
     """Answer requests on stdin until it closes; dbt and the DONE lines write to stdout."""
-    skip_events_nobody_hears()
+    from leadership.dbt_events import build_events_only_when_heard
+
+    build_events_only_when_heard()
     parsed: dict[tuple, Any] = {}
     for line in sys.stdin:
         request = json.loads(line)

@@ -401,7 +401,7 @@ def test_the_next_days_build_refreshes_what_reads_the_day(built, tmp_path):
     assert len(recorded) >= 5
     for model, row_count, digest, relation in recorded:
         assert wh.rows(
-            f"select count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text"
+            f"select count(*), coalesce(sum(hash_record_extended(t, 0)), 0)::text"
             f" from {relation} as t"
         ) == [(row_count, digest)], model
     started = datetime.now(UTC)
