@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from leadership.dbt import run_dbt
+from leadership.dbt import DbtError, run_dbt
 from leadership.sync import sync
 from simulator.hr_drop import write_hr_drop
 from simulator.institution import generate
@@ -179,6 +179,35 @@ def test_intermediate_tables_are_checked_by_postgresql(built) -> None:
         conn.execute(
             "insert into intermediate.int_assignment_quarters (assignment_quarter_id) values ('x')"
         )
+
+
+def test_a_key_of_a_view_is_tested_unique_and_present(fresh_copy) -> None:
+    # views cannot carry constraints: their keys are a primary_key test each (one query
+    # for both, dbt/tests/generic/primary_key.sql), which fails on a duplicate or a null
+    url = fresh_copy.url
+    with psycopg.connect(url) as conn:
+        definition = conn.execute(
+            "select pg_get_viewdef('intermediate.int_quarters'::regclass)"
+        ).fetchone()[0]
+        conn.execute(
+            "create or replace view intermediate.int_quarters as"
+            f" select * from ({definition.rstrip(';')}) as spine"
+            f" union all (select * from ({definition.rstrip(';')}) as again limit 1)"
+        )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WAREHOUSE_URL", url)
+        with pytest.raises(DbtError, match="primary_key_int_quarters_quarter") as duplicated:
+            run_dbt(["test", "--select", "int_quarters"])
+        assert "Got 1 result" in str(duplicated.value)
+        with psycopg.connect(url) as conn:
+            conn.execute(
+                "create or replace view intermediate.int_quarters as"
+                f" select * from ({definition.rstrip(';')}) as spine"
+                " union all select null, null, null, null"
+            )
+        with pytest.raises(DbtError, match="primary_key_int_quarters_quarter"):
+            run_dbt(["test", "--select", "int_quarters"])
+        fresh_copy.build("--select", "int_quarters")  # as defined: the test passes again
 
 
 def test_mart_codes_and_scores_are_checked_by_postgresql(built) -> None:
