@@ -19,7 +19,9 @@
     config(
         materialized='table',
         post_hook="{{ enforce_constraints(
-            not_null=['component_score'], check='component_score between 0 and 100'
+            primary_key=['resident_id', 'quarter', 'lrs_dimension', 'component'],
+            not_null=['component_score'],
+            check='component_score between 0 and 100',
         ) }}",
     )
 }}
