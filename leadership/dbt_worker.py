@@ -161,9 +161,9 @@ def _exit_code(result: Any) -> int:
 
 def serve() -> None:
     """Answer requests on stdin until it closes; dbt and the DONE lines write to stdout."""
-    from leadership.dbt_events import build_events_only_when_heard
+    from leadership.dbt_tuning import tune_dbt
 
-    build_events_only_when_heard()
+    tune_dbt()
     parsed: dict[tuple, Any] = {}
     for line in sys.stdin:
         request = json.loads(line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import psycopg
 import pytest
@@ -108,3 +109,25 @@ def test_a_forked_child_leaves_the_parents_worker_alone(warehouse_url):
     output = dbt.run_dbt(["run", "--select", "stg_hr__workers"])
     assert "Completed successfully" in output
     assert _worker_pid() == parent_worker
+
+
+def _sessions_opened(watcher: psycopg.Connection) -> int:
+    """Sessions ever opened in the watcher's database (the watcher's own included)."""
+    watcher.execute("select pg_stat_clear_snapshot()")
+    return watcher.execute(
+        "select sessions from pg_stat_database where datname = current_database()"
+    ).fetchone()[0]
+
+
+def test_each_dbt_thread_keeps_its_session_from_node_to_node(warehouse_url):
+    # dbt opened a session per node (a server process forked and warmed for each); the
+    # worker keeps a thread's session open while it has no transaction (dbt_tuning.py)
+    with psycopg.connect(warehouse_url, autocommit=True) as watcher:
+        before = _sessions_opened(watcher)
+        output = dbt.run_dbt(["run", "--select", "staging", "--threads", "2"])
+        time.sleep(1)  # a session's statistics reach the server as it ends
+        opened = _sessions_opened(watcher) - before
+    built = output.count(" OK created ")
+
+    assert built >= 10
+    assert opened <= built // 2, f"{opened} sessions for {built} models on 2 threads"

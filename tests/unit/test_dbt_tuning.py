@@ -12,7 +12,7 @@ from dbt_common.events.event_manager import EventManager
 from dbt_common.events.logger import LoggerConfig
 from dbt_common.events.types import Note
 
-from leadership.dbt_events import build_events_only_when_heard
+from leadership.dbt_tuning import build_events_only_when_heard
 
 
 @pytest.fixture
