@@ -131,3 +131,10 @@ def test_each_dbt_thread_keeps_its_session_from_node_to_node(warehouse_url):
 
     assert built >= 10
     assert opened <= built // 2, f"{opened} sessions for {built} models on 2 threads"
+
+
+def test_dbt_sessions_sort_in_memory_up_to_the_configured_size(warehouse_url, monkeypatch):
+    show = ["show", "--inline", "select current_setting('work_mem') as work_mem"]
+    assert "32MB" in dbt.run_dbt(show)
+    monkeypatch.setenv("LEADERSHIP_DBT_WORK_MEM", "8MB")
+    assert "8MB" in dbt.run_dbt(show)
