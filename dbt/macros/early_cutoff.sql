@@ -7,8 +7,6 @@
 
     - a table whose selected parents all came out unchanged is kept as it is, not rebuilt
       (its outcome 'kept');
-    - an intermediate table that is rebuilt is refreshed in place (cutoff_refresh_in_place,
-      below): it keeps its OID, constraints, grants and statistics;
     - a table that is rebuilt and read by another selected model is compared with what it
       was (row count and the sum of a 64-bit hash of every row) and recorded as 'changed'
       or 'unchanged' in ops.refresh_models, where its children look it up, in this
@@ -58,11 +56,7 @@
     {%- if watched -%}
         {%- set before = cutoff_recorded_digest(this) or cutoff_digest(this) -%}
     {%- endif -%}
-    {%- if kept_before and cutoff_can_refresh_in_place() -%}
-        {%- set result = cutoff_refresh_in_place() -%}
-    {%- else -%}
-        {%- set result = dbt.materialization_table_default() -%}
-    {%- endif -%}
+    {%- set result = dbt.materialization_table_default() -%}
     {%- if watched -%}
         {%- set after = cutoff_digest(this) -%}
         {% do cutoff_record('unchanged' if after == before else 'changed', after[0], after[1]) %}
@@ -132,47 +126,6 @@
     {%- endif -%}
     {{ return(dbt.materialization_test_default()) }}
 {% endmaterialization %}
-
-
-{#
-    An intermediate table rebuilt in place: its rows replaced (truncate, then the model's
-    rows inserted by column name) in the transaction that records its outcome, instead of
-    a new table built beside it, renamed into place and the old one dropped. The table
-    keeps its OID, its constraints (which check every inserted row), its grants and the
-    statistics its last analyze gathered: a day's refresh changes a small part of its
-    rows, and the planner takes the row count from the table's size, so the refresh does
-    not analyze it again (autovacuum does, after it). Dropping the statistics with the old
-    table, and gathering them again, was about a sixth of PostgreSQL's work in a daily
-    refresh (docs/benchmarks.md). The truncate locks the table until the refresh's
-    transaction ends, which only dbt's models see: marts, which people and dashboards
-    read while a refresh runs, are still built beside and swapped in. A model with any
-    hook but the statistics and constraints ones is built as dbt builds it.
-#}
-{% macro cutoff_can_refresh_in_place() %}
-    {%- if config.get('schema') != 'intermediate' or pre_hooks | length > 0 -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- for hook in post_hooks -%}
-        {%- if 'refresh_statistics()' not in hook.sql and 'enforce_constraints(' not in hook.sql -%}
-            {{ return(false) }}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(true) }}
-{% endmacro %}
-
-
-{% macro cutoff_refresh_in_place() %}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='quoted') -%}
-    {%- set names = columns | join(', ') -%}
-    {% call statement('main') -%}
-        truncate {{ this }};
-        insert into {{ this }} ({{ names }})
-        select {{ names }} from (
-            {{ sql }}
-        ) as model_rows
-    {%- endcall %}
-    {{ return({'relations': [this]}) }}
-{% endmacro %}
 
 
 {# A table left as it is: dbt's 'main' statement (a no-op), the outcome 'kept'. #}
