@@ -9,6 +9,9 @@ parsed project and hands it to every later command with the same project files,
 variables and warehouse (``dbtRunner(manifest=...)``, dbt's documented way to reuse
 a parse).
 
+Being dbt's only in-process host, it also takes out of dbt what serves nobody in a
+build: log events no one reads, a new database session per node (leadership/dbt_tuning.py).
+
 It is a child process, not dbt imported into the caller: dbt reads its profile from
 the environment and sets up logging for its whole process, and its output stays the
 plain text the caller reads progress from. The worker reads one JSON request per
