@@ -1,8 +1,8 @@
 {#
     A column-level test: the column is a key, unique and never null. One query and one
     node where `unique` and `not_null` are two of each: a build runs a test node per key
-    of every staging and intermediate view, each about 40 ms of dbt's time besides the
-    query (docs/benchmarks.md). A failing row is a duplicated key (with its count) or the
+    of every staging and intermediate view, and each node is a fixed cost of dbt's besides
+    the query (docs/benchmarks.md). A failing row is a duplicated key (with its count) or the
     null key (with the number of rows that lack one).
 #}
 {% test primary_key(model, column_name) %}
