@@ -398,6 +398,7 @@ def build_marts(
             _missing_relations,
             progress,
             new_day=DAY_READERS in refresh,
+            new_quarter=_quarter(as_of) != _quarter(_last_build_day() or as_of),
         )
         output += "\n" + summary
         if progress:
@@ -406,6 +407,21 @@ def build_marts(
         output = run_dbt(["build"], dbt_vars=dbt_vars, progress=progress)
     record_build(as_of, started, run_id=run_id, refreshed=" ".join(refresh) if refresh else None)
     return output
+
+
+def _last_build_day() -> date | None:
+    """The day the last build that left every mart current describes."""
+    from leadership import warehouse
+
+    with warehouse.transaction() as conn:
+        return conn.exec_driver_sql(
+            "select as_of_date from ops.mart_builds where selector is null"
+            " order by build_id desc limit 1"
+        ).scalar()
+
+
+def _quarter(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3
 
 
 def _missing_relations(relations: list[str]) -> set[str]:

@@ -29,6 +29,10 @@ would find nearly all of it to build, and its start (about 0.2 s) and the wait f
 first command's slowest model cost more than the tables the cutoff keeps in passing
 (measured in docs/benchmarks.md, "one dbt command on a new day").
 
+An intermediate table is refreshed in place, keeping its statistics
+(``dbt/macros/early_cutoff.sql``); ``NEW_QUARTER`` (a refresh as of another quarter than
+the build before) has those tables analysed again.
+
 Last, any view of the selection that a table's replacement dropped (dbt drops the old
 table with CASCADE) and no wave created again is created again, outside the cutoff.
 """
@@ -44,6 +48,7 @@ from typing import Any
 
 REFRESH_ID = "LEADERSHIP_REFRESH_ID"
 NEW_DAY = "LEADERSHIP_REFRESH_NEW_DAY"
+NEW_QUARTER = "LEADERSHIP_REFRESH_NEW_QUARTER"
 DAY_TAG = "reads_as_of_date"
 VIEW_LIKE = ("view", "ephemeral")
 
@@ -205,13 +210,15 @@ def build_refresh(
     progress: Callable[[str], None] | None = None,
     *,
     new_day: bool = False,
+    new_quarter: bool = False,
 ) -> tuple[str, str]:
     """Build ``selection`` as a refresh; return dbt's output and a one-line summary.
 
     ``run`` is :func:`leadership.dbt.run_dbt`; ``outcomes`` reads what a refresh (its id)
     recorded in ``ops.refresh_models`` (model -> outcome); ``missing``, which of the given
     relations the warehouse lacks. ``new_day``: the refresh is as of another day than the
-    build before (the selection holds the day's readers).
+    build before (the selection holds the day's readers); ``new_quarter``: of another
+    quarter (the tables refreshed in place gather their statistics again).
     """
     listing = run(
         [
@@ -233,7 +240,11 @@ def build_refresh(
     )
     plan = RefreshPlan.from_ls(listing, new_day=new_day)
     refresh_id = str(uuid.uuid4())
-    env = {REFRESH_ID: refresh_id, **({NEW_DAY: "1"} if new_day else {})}
+    env = {
+        REFRESH_ID: refresh_id,
+        **({NEW_DAY: "1"} if new_day else {}),
+        **({NEW_QUARTER: "1"} if new_quarter else {}),
+    }
     first_tests = plan.first_tests()
     output = _build(run, plan, plan.first + first_tests, dbt_vars, env, progress)
     first = outcomes(refresh_id)

@@ -56,15 +56,105 @@
     {%- if watched -%}
         {%- set before = cutoff_recorded_digest(this) or cutoff_digest(this) -%}
     {%- endif -%}
-    {%- set result = dbt.materialization_table_default() -%}
+    {%- set in_place = cutoff_in_place_plan(existing) if kept_before else none -%}
+    {%- if in_place -%}
+        {%- set result = cutoff_refresh_in_place(in_place) -%}
+    {%- else -%}
+        {%- set result = dbt.materialization_table_default() -%}
+    {%- endif -%}
     {%- if watched -%}
         {%- set after = cutoff_digest(this) -%}
+        {%- if in_place and cutoff_statistics_stale(before[0], after[0]) -%}
+            {% call statement('statistics') -%}
+                analyze {{ this }}
+            {%- endcall %}
+        {%- endif -%}
         {% do cutoff_record('unchanged' if after == before else 'changed', after[0], after[1]) %}
     {%- else -%}
         {% do cutoff_record('rebuilt') %}
     {%- endif -%}
     {{ return(result) }}
 {% endmaterialization %}
+
+
+{#
+    An intermediate table a refresh rebuilds is refreshed in place: in one transaction its
+    rows are replaced (truncate, then the model's rows inserted by column name) instead of
+    a new table being built beside it, renamed into place and the old one dropped. It keeps
+    its OID, grants, the views that read it, and the planner statistics its last analyze
+    gathered: a day moves a small part of its rows, so it is analysed again only when its
+    row count moves by more than a tenth or the refresh starts a new quarter (a quarter the
+    statistics do not know would be planned as nearly empty). Its key is dropped before
+    the insert and added after it, so the key index is built once from the rows, as for a
+    new table, not maintained row by row (which made the 2.5 million readiness components
+    of the network slower to refresh in place than to rebuild, docs/benchmarks.md).
+
+    Only a table that is plain enough: an intermediate one (marts, which dashboards read
+    while a refresh runs, are built beside and swapped in), without hooks but the
+    statistics and constraints ones, with no index but its keys', and of at most
+    var('refresh_in_place_max_rows') rows by its statistics, above which writing the rows
+    is most of the work either way and a new table, analysed whole, is the known path.
+    Returns the table's columns and keys for cutoff_refresh_in_place, or none.
+#}
+{% macro cutoff_in_place_plan(existing) %}
+    {%- if config.get('schema') != 'intermediate' or pre_hooks | length > 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- for hook in post_hooks -%}
+        {%- if 'refresh_statistics()' not in hook.sql and 'enforce_constraints(' not in hook.sql -%}
+            {{ return(none) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set found = run_query(
+        "select c.reltuples,"
+        ~ " (select count(*) from pg_index i where i.indrelid = c.oid and not exists"
+        ~ "   (select from pg_constraint k where k.conindid = i.indexrelid)),"
+        ~ " (select string_agg(quote_ident(a.attname), ', ' order by a.attnum) from pg_attribute a"
+        ~ "   where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),"
+        ~ " (select coalesce(string_agg(quote_ident(k.conname), ';' order by k.conname), '')"
+        ~ "   || '|' || coalesce(string_agg(pg_get_constraintdef(k.oid), ';' order by k.conname), '')"
+        ~ "   from pg_constraint k where k.conrelid = c.oid and k.contype in ('p', 'u'))"
+        ~ " from pg_class c where c.oid = to_regclass('" ~ existing.include(database=false) ~ "')"
+    ) -%}
+    {%- if found.rows | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set row = found.rows[0] -%}
+    {%- if row[0] < 0 or row[0] > var('refresh_in_place_max_rows') or row[1] > 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set names, definitions = row[3].split('|') -%}
+    {{ return({
+        'columns': row[2],
+        'keys': names.split(';') | select | list,
+        'definitions': definitions.split(';'),
+    }) }}
+{% endmacro %}
+
+
+{% macro cutoff_refresh_in_place(plan) %}
+    {% call statement('main') -%}
+        truncate {{ this }};
+        {% for key in plan['keys'] -%}
+            alter table {{ this }} drop constraint {{ key }};
+        {% endfor -%}
+        insert into {{ this }} ({{ plan['columns'] }})
+        select {{ plan['columns'] }} from (
+            {{ sql }}
+        ) as model_rows;
+        {% for key in plan['keys'] -%}
+            alter table {{ this }} add constraint {{ key }} {{ plan['definitions'][loop.index0] }};
+        {% endfor -%}
+    {%- endcall %}
+    {{ return({'relations': [this]}) }}
+{% endmacro %}
+
+
+{# Whether a table refreshed in place needs its statistics gathered again (see above). #}
+{% macro cutoff_statistics_stale(rows_before, rows_after) %}
+    {{ return(env_var('LEADERSHIP_REFRESH_NEW_QUARTER', '') != ''
+        or (rows_after - rows_before) | abs > 0.1 * rows_before) }}
+{% endmacro %}
 
 
 {#

@@ -81,6 +81,10 @@ def _tables(wh) -> dict[str, tuple[int, str]]:
     }
 
 
+def _oids(wh, names: tuple[str, ...]) -> dict[str, int]:
+    return {name: wh.rows("select %s::regclass::oid", (name,))[0][0] for name in names}
+
+
 def _drop_changed_emails(wh, folder, day) -> list[str]:
     """A next-day HR workers file in which every tenth worker has a new email address."""
 
@@ -375,6 +379,13 @@ def test_the_next_days_build_refreshes_what_reads_the_day(built, tmp_path):
     )
     assert emails and all(".new@" in e for (e,) in emails)
     assert marts_describe(next_day)
+    # the intermediate tables were refreshed in place, and, a new quarter having begun,
+    # their statistics gathered again: the planner knows the new quarter's rows
+    assert wh.rows(
+        "select most_common_vals::text::text[] @> array['2026Q4'] from pg_stats"
+        " where schemaname = 'intermediate' and tablename = 'int_physician_quarters'"
+        " and attname = 'quarter'"
+    ) == [(True,)]
     refreshed = _tables(wh)
     build_marts(next_day, force=True)
     assert _tables(wh) == refreshed  # exactly what a full build as of the new day gives
@@ -392,7 +403,23 @@ def test_the_next_days_build_refreshes_what_reads_the_day(built, tmp_path):
 
     # two daily refreshes in a row: the second compares each table it rebuilds with the
     # digest the first recorded for that very table (its OID), not with a second read
+    tables = ("intermediate.int_readiness_components", "marts.dim_physicians")
+    before = _oids(wh, tables)
+    started = datetime.now(UTC)
     build_marts(day_after + timedelta(days=1))
+    # both rebuilt (both read the day): the intermediate table in place, keeping its OID,
+    # its key and its statistics; the mart, which dashboards read during a refresh, built
+    # beside and swapped in
+    outcomes = _outcomes(wh, started)
+    assert outcomes["int_readiness_components"] in ("changed", "unchanged")
+    assert outcomes["dim_physicians"] == "changed"
+    after = _oids(wh, tables)
+    assert after[tables[0]] == before[tables[0]]
+    assert after[tables[1]] != before[tables[1]]
+    assert wh.rows(
+        "select pg_get_constraintdef(oid) from pg_constraint"
+        " where conrelid = 'intermediate.int_readiness_components'::regclass and contype = 'p'"
+    ) == [("PRIMARY KEY (resident_id, quarter, lrs_dimension, component)",)]
     recorded = wh.rows(
         "select r.model, r.row_count, r.digest, c.oid::regclass::text from ops.refresh_models r"
         " join pg_class c on c.oid = r.relation_oid where r.digest is not null"
