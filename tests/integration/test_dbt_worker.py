@@ -44,6 +44,23 @@ def test_one_worker_builds_in_each_warehouse_it_is_pointed_at(new_database, monk
     assert len(set(pids)) == 1
 
 
+def test_a_relation_built_again_replaces_the_old_one_and_leaves_nothing_behind(warehouse_url):
+    # dbt builds the new view beside the old, renames both and drops the old one: the
+    # worker runs those renames and the drop without dbt's macros (dbt_tuning.py)
+    oids = []
+    for _ in range(2):
+        output = dbt.run_dbt(["run", "--select", "stg_hr__workers"])
+        assert "Completed successfully" in output
+        with psycopg.connect(warehouse_url) as conn:
+            oids.append(conn.execute("select 'staging.stg_hr__workers'::regclass::oid").fetchone())
+            left = conn.execute(
+                "select relname from pg_class where relname like 'stg_hr__workers%%'"
+                " and relname <> 'stg_hr__workers'"
+            ).fetchall()
+        assert left == []
+    assert oids[0] != oids[1]
+
+
 def test_a_failed_command_says_what_dbt_said_and_the_worker_goes_on(warehouse_url):
     with pytest.raises(dbt.DbtError, match="no_such_macro") as failed:
         dbt.run_dbt(["run-operation", "no_such_macro"])

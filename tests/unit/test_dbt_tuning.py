@@ -1,18 +1,27 @@
-"""The dbt worker makes dbt's log events only for a logger or callback that receives them."""
+"""What the dbt worker changes in dbt: log events made only for a logger or callback that
+receives them; renames and drops without a macro context; behaviour flags' source."""
 
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from dbt.adapters.events.types import SQLQuery
+from dbt.adapters.postgres.relation import PostgresRelation
+from dbt.adapters.sql.impl import SQLAdapter
+from dbt_common.behavior_flags import BehaviorFlagRendered
 from dbt_common.events import base_types
 from dbt_common.events.base_types import BaseEvent, EventLevel
 from dbt_common.events.event_manager import EventManager
 from dbt_common.events.logger import LoggerConfig
 from dbt_common.events.types import Note
 
-from leadership.dbt_tuning import build_events_only_when_heard
+from leadership.dbt_tuning import (
+    behavior_flags_without_source_lookup,
+    build_events_only_when_heard,
+    rename_and_drop_without_macro_context,
+)
 
 
 @pytest.fixture
@@ -98,3 +107,91 @@ def test_installing_twice_changes_nothing(converted):
     fire, make = EventManager.fire_event, BaseEvent.__init__
     build_events_only_when_heard()
     assert (EventManager.fire_event, BaseEvent.__init__) == (fire, make)
+
+
+class _Adapter:
+    """What the worker's rename and drop use of a dbt adapter; records what it is asked."""
+
+    def __init__(self, macros: dict[str, tuple[str, str]]) -> None:
+        self._macro_resolver = SimpleNamespace(
+            macros={
+                uid: SimpleNamespace(name=name, package_name=package)
+                for uid, (name, package) in macros.items()
+            }
+        )
+        self.done: list[tuple] = []
+
+    def cache_renamed(self, old, new) -> None:
+        self.done.append(("cache renamed", old.identifier, new.identifier))
+
+    def cache_dropped(self, relation) -> None:
+        self.done.append(("cache dropped", relation.identifier))
+
+    def quote_as_configured(self, identifier: str, kind: str) -> str:
+        return f'"{identifier}"'
+
+    def execute(self, sql: str, auto_begin: bool = False) -> None:
+        self.done.append(("sql", sql, auto_begin))
+
+    def execute_macro(self, name: str, kwargs: dict) -> None:
+        self.done.append(("macro", name))
+
+
+DBT_OWN = {
+    "macro.dbt.rename_relation": ("rename_relation", "dbt"),
+    "macro.dbt.default__drop_relation": ("default__drop_relation", "dbt"),
+    "macro.dbt_postgres.postgres__drop_table": ("postgres__drop_table", "dbt_postgres"),
+}
+
+
+def _relation(name: str, kind: str = "table") -> PostgresRelation:
+    return PostgresRelation.create(database="lpp", schema="marts", identifier=name, type=kind)
+
+
+@pytest.fixture
+def relation_sql(monkeypatch):
+    monkeypatch.setattr(SQLAdapter, "rename_relation", SQLAdapter.rename_relation)
+    monkeypatch.setattr(SQLAdapter, "drop_relation", SQLAdapter.drop_relation)
+    rename_and_drop_without_macro_context()
+
+
+def test_a_rename_and_a_drop_run_the_macros_sql_directly(relation_sql):
+    adapter = _Adapter(DBT_OWN)
+
+    SQLAdapter.rename_relation(adapter, _relation("kpis__dbt_tmp"), _relation("kpis"))
+    SQLAdapter.drop_relation(adapter, _relation("kpis__dbt_backup"))
+    SQLAdapter.drop_relation(adapter, _relation("old_view", "view"))
+
+    assert adapter.done == [
+        ("cache renamed", "kpis__dbt_tmp", "kpis"),
+        ("sql", 'alter table "lpp"."marts"."kpis__dbt_tmp" rename to "kpis"', True),
+        ("cache dropped", "kpis__dbt_backup"),
+        ("sql", 'drop table if exists "lpp"."marts"."kpis__dbt_backup" cascade', False),
+        ("cache dropped", "old_view"),
+        ("sql", 'drop view if exists "lpp"."marts"."old_view" cascade', False),
+    ]
+
+
+def test_a_project_that_overrides_a_relation_macro_gets_it_run(relation_sql):
+    adapter = _Adapter(
+        {
+            **DBT_OWN,
+            "macro.leadership.postgres__drop_table": ("postgres__drop_table", "leadership"),
+        }
+    )
+
+    SQLAdapter.rename_relation(adapter, _relation("kpis__dbt_tmp"), _relation("kpis"))
+    SQLAdapter.drop_relation(adapter, _relation("kpis__dbt_backup"))
+    SQLAdapter.drop_relation(adapter, _relation("old_view", "view"))
+
+    # the rename is still dbt's own; a table's drop goes through the project's macro
+    assert adapter.done[2:4] == [("cache dropped", "kpis__dbt_backup"), ("macro", "drop_relation")]
+    assert adapter.done[1][0] == adapter.done[5][0] == "sql"
+
+
+def test_a_behaviour_flag_names_the_module_that_made_it():
+    behavior_flags_without_source_lookup()
+
+    flag = BehaviorFlagRendered({"name": "some_flag", "default": False, "description": "x"}, {})
+
+    assert flag._behavior_change_event.flag_source == __name__
