@@ -1,5 +1,6 @@
 """What the dbt worker changes in dbt: log events made only for a logger or callback that
-receives them; renames and drops without a macro context; behaviour flags' source."""
+receives them; renames and drops without a macro context; behaviour flags' source;
+result tables without a new type tester each."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from leadership.dbt_tuning import (
     behavior_flags_without_source_lookup,
     build_events_only_when_heard,
     rename_and_drop_without_macro_context,
+    result_tables_without_new_type_testers,
 )
 
 
@@ -195,3 +197,33 @@ def test_a_behaviour_flag_names_the_module_that_made_it():
     flag = BehaviorFlagRendered({"name": "some_flag", "default": False, "description": "x"}, {})
 
     assert flag._behavior_change_event.flag_source == __name__
+
+
+def test_result_tables_are_typed_as_before_with_shared_type_testers(monkeypatch):
+    from datetime import datetime
+    from decimal import Decimal
+
+    from dbt_common.clients import agate_helper
+
+    rows = [
+        {"n": 1, "code": "007", "at": datetime(2026, 10, 1), "x": Decimal("1.5"), "z": None},
+        {"n": 2, "code": "null", "at": None, "x": None, "z": None},
+    ]
+    names = ["n", "code", "at", "x", "z"]
+
+    def typed(table):
+        kinds = [type(kind).__name__ for kind in table.column_types]
+        return kinds, [list(row.values()) for row in table.rows]
+
+    before = typed(agate_helper.table_from_data_flat(rows, names))
+    monkeypatch.setattr(agate_helper, "build_type_tester", agate_helper.build_type_tester)
+    monkeypatch.setattr(agate_helper, "empty_table", agate_helper.empty_table)
+    result_tables_without_new_type_testers()
+
+    assert typed(agate_helper.table_from_data_flat(rows, names)) == before
+    assert before[1][1][1] == "null"  # text stays text, not a missing value
+    assert agate_helper.build_type_tester({"code"}, ()) is agate_helper.build_type_tester(
+        ["code"], ()
+    )
+    empty = agate_helper.empty_table()
+    assert (empty.column_names, len(empty.rows)) == ((), 0)
