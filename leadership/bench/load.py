@@ -37,8 +37,8 @@ def confidence_records(rows: int, bad_every: int = 1000) -> list[dict[str, Any]]
 
 def bench_validate(rows: int = 1_000_000, runs: int = 1, say: Say = print) -> str:
     from integrations.contracts import get_contract
+    from leadership.collector import collector_paused
     from leadership.normalise import normalise
-    from leadership.sync import collector_paused
     from leadership.validation import context, validate
 
     contract = get_contract("surveys__confidence_answers")
@@ -91,9 +91,10 @@ def bench_load(rows: int = 1_000_000, runs: int = 3, say: Say = print) -> str:
     from integrations.common.schema import Extract
     from integrations.contracts import get_contract
     from leadership import warehouse
+    from leadership.collector import collector_paused
     from leadership.loading import COPY_CHUNK_ROWS, csv_payload, publish
     from leadership.normalise import normalise
-    from leadership.sync import collector_paused, validate_and_publish
+    from leadership.sync import validate_and_publish
     from leadership.tables import raw_index_ddl, raw_table
     from leadership.validation import Validation, context
 

@@ -1,4 +1,4 @@
-"""A sync pauses Python's cycle collector and always gives it back as it found it."""
+"""Syncs and dbt commands pause Python's cycle collector and give it back as they found it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from leadership.sync import collector_paused
+from leadership.collector import collector_paused
 
 
 def test_the_collector_is_off_inside_and_back_on_after_a_failure():
