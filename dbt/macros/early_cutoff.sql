@@ -93,7 +93,8 @@
     while a refresh runs, are built beside and swapped in), without hooks but the
     statistics and constraints ones, with no index but its keys', and of at most
     var('refresh_in_place_max_rows') rows by its statistics, above which writing the rows
-    is most of the work either way and a new table, analysed whole, is the known path.
+    is most of the work either way and a new table, analysed whole, is the path measured
+    at network scale (the in-place one was measured at institution scale only).
     Returns the table's columns and keys for cutoff_refresh_in_place, or none.
 #}
 {% macro cutoff_in_place_plan(existing) %}
