@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from leadership import dbt as dbt_module
 from leadership.dbt import KEEP_RECORDS, DbtError, build_marts, marts_describe, record_build
 from leadership.sync import sync
 
@@ -437,3 +438,34 @@ def test_the_next_days_build_refreshes_what_reads_the_day(built, tmp_path):
     refreshed = _tables(wh)
     build_marts(day_after + timedelta(days=2), force=True)
     assert _tables(wh) == refreshed
+
+
+def test_only_intermediate_tables_within_the_bound_are_refreshed_in_place(built, monkeypatch):
+    """Above ``refresh_in_place_max_rows`` a table is built beside and swapped in (a new OID);
+    at most that many rows, it keeps its OID (dbt/macros/early_cutoff.sql)."""
+    wh = built
+    sizes = dict(
+        wh.rows(
+            "select c.oid::regclass::text, c.reltuples from pg_class c"
+            " join pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname = 'intermediate' and c.relkind = 'r' and c.reltuples >= 0"
+        )
+    )
+    bound = sorted(sizes.values())[len(sizes) // 2]
+    before = _oids(wh, tuple(sizes))
+    real = dbt_module.build_refresh
+
+    def with_bound(selection, dbt_vars, *args, **kwargs):
+        return real(selection, {**dbt_vars, "refresh_in_place_max_rows": bound}, *args, **kwargs)
+
+    monkeypatch.setattr(dbt_module, "build_refresh", with_bound)
+    started = datetime.now(UTC)
+
+    build_marts(wh.program.inst.as_of + timedelta(days=1))  # the day reaches them all
+
+    outcomes = _outcomes(wh, started)
+    after = _oids(wh, tuple(sizes))
+    rebuilt = [t for t in sizes if outcomes.get(t.split(".")[1]) in ("changed", "unchanged")]
+    in_place = {t for t in rebuilt if after[t] == before[t]}
+    assert in_place == {t for t in rebuilt if sizes[t] <= bound}
+    assert in_place and len(in_place) < len(rebuilt)
