@@ -29,9 +29,10 @@ would find nearly all of it to build, and its start (about 0.2 s) and the wait f
 first command's slowest model cost more than the tables the cutoff keeps in passing
 (measured in docs/benchmarks.md, "one dbt command on a new day").
 
-An intermediate table is refreshed in place, keeping its statistics
-(``dbt/macros/early_cutoff.sql``); ``NEW_QUARTER`` (a refresh as of another quarter than
-the build before) has those tables analysed again.
+An intermediate table of at most ``refresh_in_place_max_rows`` rows is refreshed in place,
+in one transaction, keeping its statistics (``dbt/macros/early_cutoff.sql``);
+``NEW_QUARTER`` (a refresh as of another quarter than the build before) has those tables
+analysed again.
 
 Last, any view of the selection that a table's replacement dropped (dbt drops the old
 table with CASCADE) and no wave created again is created again, outside the cutoff.

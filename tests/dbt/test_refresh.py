@@ -469,3 +469,22 @@ def test_only_intermediate_tables_within_the_bound_are_refreshed_in_place(built,
     in_place = {t for t in rebuilt if after[t] == before[t]}
     assert in_place == {t for t in rebuilt if sizes[t] <= bound}
     assert in_place and len(in_place) < len(rebuilt)
+
+
+def test_an_in_place_refresh_that_fails_leaves_the_table_as_it_was(built):
+    """The truncate, the insert and the key come and go in one transaction: a refresh that
+    fails half-way (here a check the new quarter's rows break) rolls all of it back."""
+    wh = built
+    table = "intermediate.int_physician_quarters"
+    wh.execute(f"alter table {table} add constraint no_new_quarter check (quarter < '2026Q4')")
+    before = _tables(wh)[table]
+    (oid,) = _oids(wh, (table,)).values()
+
+    with pytest.raises(DbtError, match="no_new_quarter"):
+        build_marts(wh.program.inst.as_of + timedelta(days=1))
+
+    assert _tables(wh)[table] == before
+    assert _oids(wh, (table,)) == {table: oid}
+    assert wh.rows(
+        f"select count(*) from pg_constraint where conrelid = '{table}'::regclass and contype = 'p'"
+    ) == [(1,)]
