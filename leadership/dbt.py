@@ -381,6 +381,8 @@ def build_marts(
     batches only what they reach is rebuilt; after a change to the dbt project
     (``project_fingerprint``) everything is.
     """
+    from leadership.matching.quarterly import quarter_of
+
     if not force and marts_describe(as_of):
         return f"the marts already describe {as_of}; nothing arrived since: not rebuilt"
     refresh = None if force else changed_since_last_build(as_of)
@@ -398,7 +400,7 @@ def build_marts(
             _missing_relations,
             progress,
             new_day=DAY_READERS in refresh,
-            new_quarter=_quarter(as_of) != _quarter(_last_build_day() or as_of),
+            new_quarter=quarter_of(as_of) != quarter_of(_last_build_day() or as_of),
         )
         output += "\n" + summary
         if progress:
@@ -418,10 +420,6 @@ def _last_build_day() -> date | None:
             "select as_of_date from ops.mart_builds where selector is null"
             " order by build_id desc limit 1"
         ).scalar()
-
-
-def _quarter(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3
 
 
 def _missing_relations(relations: list[str]) -> set[str]:

@@ -36,7 +36,7 @@ in-process, and a daily refresh's build is mostly dbt's fixed cost per node
   tables), and an empty result is made without one.
 - An adapter's behaviour flags name their source without ``inspect.stack()``, which
   reads the source lines of every frame of the call stack, for each flag, at each
-  command's start (about 0.05 s a command, before its first node).
+  command's start, before its first node.
 
 ``tests/unit/test_dbt_tuning.py`` and ``tests/integration/test_dbt_worker.py`` check
 them against the dbt version the lock pins.

@@ -10,10 +10,11 @@ variables and warehouse (``dbtRunner(manifest=...)``, dbt's documented way to re
 a parse).
 
 Being dbt's only in-process host, it also takes out of dbt what serves nobody in a
-build: log events no one reads, a new database session per node (leadership/dbt_tuning.py);
-and it runs each command with Python's cycle collector paused, the parsed project frozen
-out of its sight (leadership/collector.py): the collector walked the parse again and
-again, a fifth of the worker's CPU in a daily refresh.
+build: log events no one reads, a new database session per node, a macro context per
+rename or drop, a type tester per statement's result (leadership/dbt_tuning.py); and it
+runs each command with Python's cycle collector paused, the parsed project frozen out of
+its sight (leadership/collector.py): the collector walked the parse again and again, a
+fifth of the worker's CPU in a daily refresh.
 
 It is a child process, not dbt imported into the caller: dbt reads its profile from
 the environment and sets up logging for its whole process, and its output stays the

@@ -112,10 +112,12 @@
         ~ "   (select from pg_constraint k where k.conindid = i.indexrelid)),"
         ~ " (select string_agg(quote_ident(a.attname), ', ' order by a.attnum) from pg_attribute a"
         ~ "   where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),"
-        ~ " (select coalesce(string_agg(quote_ident(k.conname), ';' order by k.conname), '')"
-        ~ "   || '|' || coalesce(string_agg(pg_get_constraintdef(k.oid), ';' order by k.conname), '')"
-        ~ "   from pg_constraint k where k.conrelid = c.oid and k.contype in ('p', 'u'))"
-        ~ " from pg_class c where c.oid = to_regclass('" ~ existing.include(database=false) ~ "')"
+        ~ " keys.names, keys.definitions"
+        ~ " from pg_class c cross join lateral ("
+        ~ "   select coalesce(string_agg(quote_ident(k.conname), ';' order by k.conname), '') as names,"
+        ~ "   coalesce(string_agg(pg_get_constraintdef(k.oid), ';' order by k.conname), '') as definitions"
+        ~ "   from pg_constraint k where k.conrelid = c.oid and k.contype in ('p', 'u')) as keys"
+        ~ " where c.oid = to_regclass('" ~ existing.include(database=false) ~ "')"
     ) -%}
     {%- if found.rows | length == 0 -%}
         {{ return(none) }}
@@ -124,11 +126,10 @@
     {%- if row[0] < 0 or row[0] > var('refresh_in_place_max_rows') or row[1] > 0 -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set names, definitions = row[3].split('|') -%}
     {{ return({
         'columns': row[2],
-        'keys': names.split(';') | select | list,
-        'definitions': definitions.split(';'),
+        'keys': row[3].split(';') | select | list,
+        'definitions': row[4].split(';'),
     }) }}
 {% endmacro %}
 

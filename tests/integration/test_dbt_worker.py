@@ -54,7 +54,7 @@ def test_a_relation_built_again_replaces_the_old_one_and_leaves_nothing_behind(w
         with psycopg.connect(warehouse_url) as conn:
             oids.append(conn.execute("select 'staging.stg_hr__workers'::regclass::oid").fetchone())
             left = conn.execute(
-                "select relname from pg_class where relname like 'stg_hr__workers%%'"
+                "select relname from pg_class where relname like 'stg_hr__workers%'"
                 " and relname <> 'stg_hr__workers'"
             ).fetchall()
         assert left == []

@@ -191,7 +191,10 @@ def test_a_project_that_overrides_a_relation_macro_gets_it_run(relation_sql):
     assert adapter.done[1][0] == adapter.done[5][0] == "sql"
 
 
-def test_a_behaviour_flag_names_the_module_that_made_it():
+def test_a_behaviour_flag_names_the_module_that_made_it(monkeypatch):
+    monkeypatch.setattr(
+        BehaviorFlagRendered, "_default_source", BehaviorFlagRendered.__dict__["_default_source"]
+    )
     behavior_flags_without_source_lookup()
 
     flag = BehaviorFlagRendered({"name": "some_flag", "default": False, "description": "x"}, {})
