@@ -180,7 +180,8 @@ class QualtricsServer(SimServer):
         self.fail_exports = False
         self.jobs: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
-        self.clock = ChangeClock(self._snapshot)
+        self.clock = ChangeClock(self._snapshot, program)
+        self._recorded: dict[tuple[str, str], datetime] | None = None
 
     def connection(self) -> dict[str, Any]:
         return {
@@ -290,7 +291,9 @@ class QualtricsServer(SimServer):
             since = datetime.fromisoformat(start) if start else None
         except ValueError:
             return self._error(400, "400 - Bad Request", "RCE_2", f"Invalid startDate: {start}")
-        recorded = self.clock.modified()
+        if self.clock.truth_changed() or self._recorded is None:
+            self._recorded = self.clock.modified()
+        recorded = self._recorded
         responses = []
         for sub in submissions(self.program):
             when = recorded[(sub.stream, sub.response_id)]

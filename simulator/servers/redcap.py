@@ -173,7 +173,7 @@ class RedcapServer(SimServer):
         super().__init__()
         self.program = program
         self.token = token
-        self.clock = ChangeClock(self._snapshot)
+        self.clock = ChangeClock(self._snapshot, program)
         self._view: tuple[dict[str, list[Submission]], dict[str, datetime]] | None = None
         self._session_started = -SESSION_SECONDS
 
@@ -378,8 +378,9 @@ class RedcapServer(SimServer):
         return Response.json(rows)
 
     def _read(self, *, refresh: bool) -> tuple[dict[str, list[Submission]], dict[str, datetime]]:
-        """The records and their last-modified times, re-read from the program on ``refresh``."""
-        if refresh or self._view is None:
+        """The records and their last-modified times, re-read from the program on ``refresh``
+        when it changed since the last reading."""
+        if (refresh or self._view is None) and (self.clock.truth_changed() or self._view is None):
             by_record = self._by_record()
             self._view = (by_record, self.clock.modified(self._snapshot(by_record)))
         return self._view
