@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import requests
 
 from integrations.canvas import streams
@@ -173,6 +173,10 @@ class Canvas:
         )
 
 
+# a record as sorted-key JSON, for fingerprints (msgspec: a tenth of json.dumps' time)
+_RECORD_TEXT = msgspec.json.Encoder(order="sorted", enc_hook=str)
+
+
 def _changed_courses(
     records: list[dict[str, Any]], known: dict[str, str]
 ) -> tuple[list[dict[str, Any]], dict[str, str], int]:
@@ -188,8 +192,7 @@ def _changed_courses(
         by_course.setdefault(str(record.get("course_id")), []).append(record)
     fingerprints = {
         course: hashlib.blake2b(
-            json.dumps(sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)).encode(),
-            digest_size=8,
+            b"\n".join(sorted(map(_RECORD_TEXT.encode, rows))), digest_size=8
         ).hexdigest()
         for course, rows in by_course.items()
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from functools import lru_cache
 from math import ceil, floor
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from integrations.common.calendar import free_slot_row, resolve_timezone, slot_seconds, unknown_rows
@@ -253,15 +253,17 @@ def map_entries(
     return outcome
 
 
+# sorted-key JSON of what a mailbox's rows are made of (msgspec: json.dumps' time / 2.5)
+_MADE_OF_TEXT = msgspec.json.Encoder(order="sorted", enc_hook=str)
+
+
 def _fingerprint(mentors: list[Any], view: str, zone: tzinfo, extra: dict[str, Any]) -> str:
     """Everything a mailbox's rows for one window are made of, hashed (64 bits: it is only
     ever compared with the same mailbox's previous one)."""
-    made_of = json.dumps(
-        [ROWS_VERSION, sorted(map(str, mentors)), str(zone), extra, view],
-        sort_keys=True,
-        default=str,
+    made_of = _MADE_OF_TEXT.encode(
+        [ROWS_VERSION, sorted(map(str, mentors)), str(zone), extra, view]
     )
-    return hashlib.blake2b(made_of.encode(), digest_size=8).hexdigest()
+    return hashlib.blake2b(made_of, digest_size=8).hexdigest()
 
 
 @dataclass
