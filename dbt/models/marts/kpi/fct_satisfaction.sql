@@ -21,7 +21,6 @@ physician_quarters as (
 rated as (
 
     select
-        ratings.response_id,
         ratings.quarter,
         quarters.quarter_start,
         quarters.quarter_end,
@@ -42,59 +41,69 @@ rated as (
 
 ),
 
+combinations as (
+
+    -- a few hundred (quarter, tier, specialty, cohort) combinations: counted once, then
+    -- added up per slice, instead of every rating repeated for each of its four slices
+    select
+        quarter,
+        quarter_start,
+        quarter_end,
+        tier,
+        specialty,
+        cohort,
+        count(*) as ratings,
+        sum(rating) as rating_sum
+    from rated
+    group by
+        quarter,
+        quarter_start,
+        quarter_end,
+        tier,
+        specialty,
+        cohort
+
+),
+
 sliced as (
 
+    -- each combination once per slice it falls in (overall, its tier, specialty, cohort)
     select
-        response_id,
-        'overall' as slice_type,
-        'all' as slice_value
-    from rated
-
-    union all
-
-    select
-        response_id,
-        'mentor_tier' as slice_type,
-        tier as slice_value
-    from rated
-
-    union all
-
-    select
-        response_id,
-        'specialty' as slice_type,
-        specialty as slice_value
-    from rated
-
-    union all
-
-    select
-        response_id,
-        'cohort' as slice_type,
-        cohort as slice_value
-    from rated
+        combinations.quarter,
+        combinations.quarter_start,
+        combinations.quarter_end,
+        slices.slice_type,
+        slices.slice_value,
+        combinations.ratings,
+        combinations.rating_sum
+    from combinations
+    cross join lateral (
+        values
+        ('overall', 'all'),
+        ('mentor_tier', combinations.tier),
+        ('specialty', combinations.specialty),
+        ('cohort', combinations.cohort)
+    ) as slices (slice_type, slice_value)
 
 ),
 
 aggregated as (
 
     select
-        rated.quarter,
-        rated.quarter_start,
-        rated.quarter_end,
-        sliced.slice_type,
-        sliced.slice_value,
-        count(*) as ratings,
-        sum(rated.rating) as rating_sum
-    from rated
-    inner join sliced
-        on rated.response_id = sliced.response_id
+        quarter,
+        quarter_start,
+        quarter_end,
+        slice_type,
+        slice_value,
+        cast(sum(ratings) as bigint) as ratings,
+        cast(sum(rating_sum) as bigint) as rating_sum
+    from sliced
     group by
-        rated.quarter,
-        rated.quarter_start,
-        rated.quarter_end,
-        sliced.slice_type,
-        sliced.slice_value
+        quarter,
+        quarter_start,
+        quarter_end,
+        slice_type,
+        slice_value
 
 ),
 
