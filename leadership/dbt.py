@@ -51,6 +51,11 @@ class DbtError(RuntimeError):
 # (PostgreSQL's default, 4MB, sent the readiness models' sorts to disk: a daily refresh's
 # PostgreSQL time 6% less at 32MB, docs/benchmarks.md); LEADERSHIP_DBT_WORK_MEM changes it.
 DBT_WORK_MEM = "32MB"
+# Nor do they compile queries to machine code (JIT): at network scale the compiling cost
+# the large models more than it saved (a daily refresh's build 54.7 s to 49.7 s, its
+# PostgreSQL CPU a tenth less; docs/benchmarks.md); below jit_above_cost it never ran.
+# PGOPTIONS="-c jit=on" turns it back on.
+DBT_SESSION_SETTINGS = "-c jit=off"
 
 
 def profile_env(url: str | None = None) -> dict[str, str]:
@@ -61,9 +66,9 @@ def profile_env(url: str | None = None) -> dict[str, str]:
     """
     params = connection_params(url or warehouse_url())
     work_mem = os.environ.get("LEADERSHIP_DBT_WORK_MEM") or DBT_WORK_MEM
-    options = f"-c work_mem={work_mem} {os.environ.get('PGOPTIONS', '')}".strip()
+    options = f"-c work_mem={work_mem} {DBT_SESSION_SETTINGS} {os.environ.get('PGOPTIONS', '')}"
     return {
-        "PGOPTIONS": options,
+        "PGOPTIONS": options.strip(),
         "DBT_PG_HOST": params["host"],
         "DBT_PG_PORT": params["port"],
         "DBT_PG_USER": params["user"],

@@ -155,3 +155,10 @@ def test_dbt_sessions_sort_in_memory_up_to_the_configured_size(warehouse_url, mo
     assert "32MB" in dbt.run_dbt(show)
     monkeypatch.setenv("LEADERSHIP_DBT_WORK_MEM", "8MB")
     assert "8MB" in dbt.run_dbt(show)
+
+
+def test_dbt_sessions_compile_no_queries_unless_pgoptions_say_so(warehouse_url, monkeypatch):
+    show = ["show", "--inline", "select current_setting('jit') as jit_setting"]
+    assert "| off" in dbt.run_dbt(show)
+    monkeypatch.setenv("PGOPTIONS", "-c jit=on")
+    assert "| on" in dbt.run_dbt(show)
