@@ -78,22 +78,43 @@ deliverables as (
 
 ),
 
+confidence_responses as (
+
+    -- each response's answers per dimension summed before they meet the residents'
+    -- quarters: the join, and the sort the evidence list needs, see a response once rather
+    -- than once per answer (millions of answers at network scale)
+    select
+        resident_id,
+        quarter,
+        lrs_dimension,
+        response_id,
+        sum((answer - 1) / 4.0 * 100) as score_sum,
+        count(answer) as scored,
+        count(*) as answers
+    from answers
+    group by resident_id, quarter, lrs_dimension, response_id
+
+),
+
 confidence as (
 
     select
         residents.resident_id,
         residents.quarter,
-        answers.lrs_dimension,
+        confidence_responses.lrs_dimension,
         'confidence' as component,
-        avg((answers.answer - 1) / 4.0 * 100) as component_score,
-        count(*) as observations,
-        string_agg(distinct answers.response_id, ',') as evidence_ids
+        sum(confidence_responses.score_sum)
+        / nullif(sum(confidence_responses.scored), 0) as component_score,
+        cast(sum(confidence_responses.answers) as bigint) as observations,
+        string_agg(
+            confidence_responses.response_id, ',' order by confidence_responses.response_id
+        ) as evidence_ids
     from residents
-    inner join answers
+    inner join confidence_responses
         on
-            residents.resident_id = answers.resident_id
-            and residents.quarter = answers.quarter
-    group by residents.resident_id, residents.quarter, answers.lrs_dimension
+            residents.resident_id = confidence_responses.resident_id
+            and residents.quarter = confidence_responses.quarter
+    group by residents.resident_id, residents.quarter, confidence_responses.lrs_dimension
 
 ),
 
