@@ -66,9 +66,9 @@ def profile_env(url: str | None = None) -> dict[str, str]:
     """
     params = connection_params(url or warehouse_url())
     work_mem = os.environ.get("LEADERSHIP_DBT_WORK_MEM") or DBT_WORK_MEM
-    options = f"-c work_mem={work_mem} {DBT_SESSION_SETTINGS} {os.environ.get('PGOPTIONS', '')}"
+    own = f"-c work_mem={work_mem} {DBT_SESSION_SETTINGS}"
     return {
-        "PGOPTIONS": options.strip(),
+        "PGOPTIONS": f"{own} {os.environ.get('PGOPTIONS', '')}".strip(),
         "DBT_PG_HOST": params["host"],
         "DBT_PG_PORT": params["port"],
         "DBT_PG_USER": params["user"],

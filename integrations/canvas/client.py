@@ -7,14 +7,19 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import msgspec
 import requests
 
 from integrations.canvas import streams
 from integrations.common.concurrency import in_order
 from integrations.common.connection import ConnectionSettings
 from integrations.common.http import BearerAuth, HttpClient, RetryPolicy
-from integrations.common.schema import Extract, ExtractError, StreamContract, left_out_since
+from integrations.common.schema import (
+    Extract,
+    ExtractError,
+    StreamContract,
+    left_out_since,
+    sorted_json,
+)
 from integrations.contracts import contracts_for_feed
 
 # Records edited while a sync runs are caught by the next one: the bookmark
@@ -173,10 +178,6 @@ class Canvas:
         )
 
 
-# a record as sorted-key JSON, for fingerprints (msgspec: a tenth of json.dumps' time)
-_RECORD_TEXT = msgspec.json.Encoder(order="sorted", enc_hook=str)
-
-
 def _changed_courses(
     records: list[dict[str, Any]], known: dict[str, str]
 ) -> tuple[list[dict[str, Any]], dict[str, str], int]:
@@ -192,7 +193,7 @@ def _changed_courses(
         by_course.setdefault(str(record.get("course_id")), []).append(record)
     fingerprints = {
         course: hashlib.blake2b(
-            b"\n".join(sorted(map(_RECORD_TEXT.encode, rows))), digest_size=8
+            b"\n".join(sorted(map(sorted_json, rows))), digest_size=8
         ).hexdigest()
         for course, rows in by_course.items()
     }

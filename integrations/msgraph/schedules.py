@@ -11,10 +11,10 @@ from functools import lru_cache
 from math import ceil, floor
 from typing import Any
 
-import msgspec
 import numpy as np
 
 from integrations.common.calendar import free_slot_row, resolve_timezone, slot_seconds, unknown_rows
+from integrations.common.schema import sorted_json
 
 SOURCE = "msgraph"
 # Bumped whenever the way rows are made from an entry changes, so that the fingerprints
@@ -253,16 +253,10 @@ def map_entries(
     return outcome
 
 
-# sorted-key JSON of what a mailbox's rows are made of (msgspec: json.dumps' time / 2.5)
-_MADE_OF_TEXT = msgspec.json.Encoder(order="sorted", enc_hook=str)
-
-
 def _fingerprint(mentors: list[Any], view: str, zone: tzinfo, extra: dict[str, Any]) -> str:
     """Everything a mailbox's rows for one window are made of, hashed (64 bits: it is only
     ever compared with the same mailbox's previous one)."""
-    made_of = _MADE_OF_TEXT.encode(
-        [ROWS_VERSION, sorted(map(str, mentors)), str(zone), extra, view]
-    )
+    made_of = sorted_json([ROWS_VERSION, sorted(map(str, mentors)), str(zone), extra, view])
     return hashlib.blake2b(made_of, digest_size=8).hexdigest()
 
 

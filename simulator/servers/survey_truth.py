@@ -78,7 +78,7 @@ def truth_digest(program: Program) -> bytes:
     digest = hashlib.sha256()
     rows = program.surveys
     for start in range(0, len(rows), DIGEST_ROWS):
-        digest.update(msgspec.json.encode(rows[start : start + DIGEST_ROWS], enc_hook=str))
+        digest.update(fingerprint(rows[start : start + DIGEST_ROWS]))
     return digest.digest()
 
 
