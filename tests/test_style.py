@@ -48,3 +48,19 @@ def test_models_read_the_day_only_through_the_as_of_date_macro() -> None:
         for match in clock.finditer(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_outputs_and_dashboard_read_marts_not_dbt_internals() -> None:
+    """Quarterly outputs and the dashboard read ``marts`` (and write ``program``): staging
+    and intermediate relations are dbt's internals, without contracts, and bi_reader
+    cannot see them."""
+    import re
+
+    internal = re.compile(r"\b(?:staging|intermediate|raw|restricted)\.[a-z_]+")
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}: {match.group(0)}"
+        for folder in ("leadership/exports", "leadership/dashboard")
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py"))
+        for match in internal.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

@@ -54,7 +54,7 @@ def summaries(quarter: str, physician_ids: list[str] | None = None) -> list[dict
     marts.require(
         "marts.dim_physicians", "marts.fct_passport_stamps", "marts.fct_passport_progress",
         "marts.fct_readiness_scores", "marts.fct_mentor_fte_credits",
-        "intermediate.int_pod_rubric_scores",
+        "marts.fct_pod_rubric_scores", "marts.dim_pods", "marts.dim_milestones",
     )  # fmt: skip
     end = marts.quarter_end(quarter)
     in_force = "a.valid_from <= %s and (a.valid_to is null or a.valid_to > %s)"
@@ -80,8 +80,8 @@ def summaries(quarter: str, physician_ids: list[str] | None = None) -> list[dict
     pods = _grouped(
         "select r.physician_id, r.pod_code, p.pod_title, r.lrs_dimension, r.points,"
         " r.max_points, round(r.score_pct, 1) as score_pct, r.graded_at::date as graded_on"
-        " from intermediate.int_pod_rubric_scores as r"
-        " join staging.pods as p on p.pod_code = r.pod_code"
+        " from marts.fct_pod_rubric_scores as r"
+        " join marts.dim_pods as p on p.pod_code = r.pod_code"
         " where r.graded_at::date <= %s order by r.physician_id, r.graded_at, r.submission_id",
         (end,),
     )

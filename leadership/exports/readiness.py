@@ -89,11 +89,11 @@ def _residents(quarter: str, where: str) -> list[dict[str, Any]]:
 
 def _pods_by_dimension() -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
     labels = dict(
-        marts.query("select lrs_dimension, dimension_label from staging.lrs_dimensions")[1]
+        marts.query("select lrs_dimension, dimension_label from marts.dim_lrs_dimensions")[1]
     )
     pods: dict[str, list[tuple[str, str]]] = {}
     for code, title, dimension in marts.query(
-        "select pod_code, pod_title, lrs_dimension from staging.pods order by pod_code"
+        "select pod_code, pod_title, lrs_dimension from marts.dim_pods order by pod_code"
     )[1]:
         pods.setdefault(dimension, []).append((code, title))
     return labels, pods
@@ -101,7 +101,10 @@ def _pods_by_dimension() -> tuple[dict[str, str], dict[str, list[tuple[str, str]
 
 def review_readiness(quarter: str, *, location: OutboxLocation | None = None) -> ReadinessReview:
     """Flag, list and notify for ``quarter``; deliver both lists; return what was done."""
-    marts.require("marts.fct_readiness_scores", "marts.dim_physicians", "staging.pods")
+    marts.require(
+        "marts.fct_readiness_scores", "marts.dim_physicians", "marts.dim_pods",
+        "marts.dim_lrs_dimensions",
+    )  # fmt: skip
     labels, pods = _pods_by_dimension()
     review = ReadinessReview(quarter)
     review.flagged = _residents(quarter, "s.is_flagged")

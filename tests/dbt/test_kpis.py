@@ -205,3 +205,15 @@ def test_docs_generate_and_exposures(mentored_warehouse, monkeypatch, tmp_path) 
         "mentor_fte_credits_csv",
     ]:
         assert exposure in listed
+    # Exports and the dashboard read marts only (DESIGN.md): every exposure's models are
+    # marts, which bi_reader and the contracts cover, never staging or intermediate views.
+    import json
+
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    outside_marts = {
+        exposure["name"]: node
+        for exposure in manifest["exposures"].values()
+        for node in exposure["depends_on"]["nodes"]
+        if manifest["nodes"][node]["schema"] != "marts"
+    }
+    assert outside_marts == {}
