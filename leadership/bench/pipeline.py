@@ -89,7 +89,7 @@ def _refresh_rows(day: str, refresh: list[Phase], full: float) -> list[str]:
     return [
         *[f"| {day}: {p.name} | {p.seconds:.1f} | {p.vendor_cpu:.1f} |" for p in refresh],
         f"| **daily refresh, {day}, 1% changed** | **{daily:.1f}** "
-        f"({daily / full:.0%} of the cycle) | |",
+        f"({daily / full:.1%} of the cycle) | |",
     ]
 
 
