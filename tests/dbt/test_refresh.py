@@ -381,12 +381,13 @@ def test_the_next_days_build_refreshes_what_reads_the_day(built, tmp_path):
     assert emails and all(".new@" in e for (e,) in emails)
     assert marts_describe(next_day)
     # the intermediate tables were refreshed in place, and, a new quarter having begun,
-    # their statistics gathered again: the planner knows the new quarter's rows
-    assert wh.rows(
-        "select most_common_vals::text::text[] @> array['2026Q4'] from pg_stats"
-        " where schemaname = 'intermediate' and tablename = 'int_physician_quarters'"
-        " and attname = 'quarter'"
-    ) == [(True,)]
+    # their quarter columns' statistics gathered again: the planner knows the new quarter
+    for table in ("int_physician_quarters", "int_readiness_components"):
+        assert wh.rows(
+            "select most_common_vals::text::text[] @> array['2026Q4'] from pg_stats"
+            " where schemaname = 'intermediate' and tablename = %s and attname = 'quarter'",
+            (table,),
+        ) == [(True,)], table
     refreshed = _tables(wh)
     build_marts(next_day, force=True)
     assert _tables(wh) == refreshed  # exactly what a full build as of the new day gives
