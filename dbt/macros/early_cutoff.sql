@@ -64,8 +64,8 @@
     {%- endif -%}
     {%- if watched -%}
         {%- set after = cutoff_digest(this) -%}
-        {%- set gather = cutoff_statistics_to_gather(before[0], after[0], in_place) if in_place -%}
-        {%- if gather is not none and gather is not undefined -%}
+        {%- set gather = cutoff_statistics_to_gather(before[0], after[0], in_place) if in_place else none -%}
+        {%- if gather is not none -%}
             {% call statement('statistics') -%}
                 analyze {{ this }}{{ gather }}
             {%- endcall %}
