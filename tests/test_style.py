@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,8 +55,6 @@ def test_outputs_and_dashboard_read_marts_not_dbt_internals() -> None:
     """Quarterly outputs and the dashboard read ``marts`` (and write ``program``): staging
     and intermediate relations are dbt's internals, without contracts, and bi_reader
     cannot see them."""
-    import re
-
     internal = re.compile(r"\b(?:staging|intermediate|raw|restricted)\.[a-z_]+")
     found = [
         f"{path.relative_to(PROJECT_ROOT)}: {match.group(0)}"

@@ -8,6 +8,7 @@ per quarter and slice. The warehouse is built once (the mentored_warehouse fixtu
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import psycopg
@@ -207,8 +208,6 @@ def test_docs_generate_and_exposures(mentored_warehouse, monkeypatch, tmp_path) 
         assert exposure in listed
     # Exports and the dashboard read marts only (DESIGN.md): every exposure's models are
     # marts, which bi_reader and the contracts cover, never staging or intermediate views.
-    import json
-
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     outside_marts = {
         exposure["name"]: node

@@ -14,8 +14,8 @@ import pypdfium2 as pdfium
 from leadership.exports.hr_pdf import render_pdf
 
 LINE_RGB = (0x1F, 0x5F, 0xA8)  # the LRS line and its points
-THRESHOLD_RGB = (0xFF, 0x00, 0x00)  # the dashed 70 line, 0.6 pt wide
-THIN = 200
+THRESHOLD_RGB = (0xFF, 0x00, 0x00)  # the dashed 70 line and its label
+THIN = 200  # the dash is 0.6 pt wide: anti-aliased, it is pink more than red
 
 
 def summary(lrs: list[float | None]) -> dict[str, Any]:
@@ -63,9 +63,7 @@ def pixels_of(pdf: bytes, rgb: tuple[int, int, int], shades: int = 12) -> np.nda
     return np.column_stack(near)
 
 
-def test_the_trend_chart_draws_the_scores_line_above_the_dashed_threshold_where_it_is_above() -> (
-    None
-):
+def test_the_trend_chart_puts_each_score_above_or_below_the_dashed_70() -> None:
     pdf = render_pdf(summary([55.0, None, 85.0]))
     line, threshold = pixels_of(pdf, LINE_RGB), pixels_of(pdf, THRESHOLD_RGB, THIN)
     assert len(line) > 50 and len(threshold) > 50
