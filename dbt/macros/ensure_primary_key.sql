@@ -1,21 +1,23 @@
 {#
-    A post-hook for incremental marts: their contract's primary key is created with the
-    table, so a table created before the key was declared (a warehouse older than the
-    constraint) would go without it until a full refresh. This adds it on the next run.
-    Usage: post_hook="{{ ensure_primary_key('free_slot_week_id') }}"
+    A post-hook for incremental models: adds the primary key when the table has none.
+    An incremental mart's contract creates its key with the table, so a table created
+    before the key was declared (a warehouse older than the constraint) would go without
+    it until a full refresh; an incremental intermediate model (no contract) gets its key
+    here when its table is first created. Either way the next run adds it, and a run that
+    finds it in place does nothing.
+    Usage: post_hook="{{ ensure_primary_key('free_slot_week_id') }}", or several columns
+    as one string: ensure_primary_key('response_id, lrs_dimension').
 #}
-{% macro ensure_primary_key(key_column) -%}
-    {%- if is_incremental() -%}
-        do $$
-        begin
-            if not exists (
-                select from pg_constraint
-                where conrelid = '{{ this.schema }}.{{ this.identifier }}'::regclass
-                    and contype = 'p'
-            ) then
-                alter table {{ this }} add primary key ({{ key_column }});
-            end if;
-        end
-        $$
-    {%- endif -%}
+{% macro ensure_primary_key(key_columns) -%}
+    do $$
+    begin
+        if not exists (
+            select from pg_constraint
+            where conrelid = '{{ this.schema }}.{{ this.identifier }}'::regclass
+                and contype = 'p'
+        ) then
+            alter table {{ this }} add primary key ({{ key_columns }});
+        end if;
+    end
+    $$
 {%- endmacro %}

@@ -234,6 +234,50 @@ def test_a_refresh_through_an_incremental_mart_gives_what_a_full_build_gives(bui
     assert _tables(wh) == refreshed
 
 
+def test_a_corrected_survey_answer_sums_its_response_again(built, tmp_path):
+    """A confidence answer corrected upstream reaches the readiness scores through the
+    incremental response sums: its response, and only it, is summed again, the sums are
+    what summing every answer from scratch gives, and the marts what a full build gives."""
+    wh = built
+    as_of = wh.program.inst.as_of
+    day = as_of + timedelta(days=1)
+
+    def one_low_answer_raised(rows):
+        row = next(r for r in rows if r["answer"] in ("1", "2"))
+        row["answer"] = "5"
+        return row["response_id"]
+
+    response = _next_day_drop(
+        wh, "surveys", "confidence_answers", tmp_path / "surveys", day, one_low_answer_raised
+    )
+    sums = "select response_id, lrs_dimension, score_sum, batch_id"
+    before = wh.rows(f"{sums} from intermediate.int_confidence_responses order by 1, 2")
+    sync("surveys_csv", path=tmp_path / "surveys", today=day)
+    started = datetime.now(UTC)
+
+    build_marts(as_of)
+
+    assert _outcomes(wh, started)["int_confidence_responses"] == "rebuilt"
+    after = wh.rows(f"{sums} from intermediate.int_confidence_responses order by 1, 2")
+    moved = set(after) - set(before)
+    assert moved and {r[0] for r in moved} == {response}
+    assert len(after) == len(before)
+    from_scratch = (
+        "select response_id, lrs_dimension, resident_id, quarter,"
+        " sum((answer - 1) / 4.0 * 100), count(answer), count(*)"
+        " from marts.fct_confidence_answers group by 1, 2, 3, 4"
+    )
+    kept = (
+        "select response_id, lrs_dimension, resident_id, quarter, score_sum, scored, answers"
+        " from intermediate.int_confidence_responses"
+    )
+    assert wh.rows(f"({from_scratch}) except all ({kept})") == []
+    assert wh.rows(f"({kept}) except all ({from_scratch})") == []
+    refreshed = _tables(wh)
+    build_marts(as_of, force=True)
+    assert _tables(wh) == refreshed
+
+
 def test_warehouse_build_refreshes_only_when_the_marts_can_be_trusted(built, monkeypatch):
     from leadership.orchestration import build_branch
 

@@ -1,3 +1,11 @@
+{# read by the readiness components and the pod rubric mart: computed once, when the LMS changes #}
+{{
+    config(
+        materialized='table',
+        post_hook="{{ enforce_constraints(primary_key=['submission_id']) }}",
+    )
+}}
+
 with
 
 submissions as (

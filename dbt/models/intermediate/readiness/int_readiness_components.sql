@@ -11,7 +11,10 @@
     deliverables  share of the resident's contract deliverables due in the quarter that were
                   completed on time (mentorship engagement)
 
-    A component exists only when it has observations: no data is not a zero.
+    A component exists only when it has observations: no data is not a zero. Each carries
+    its seed weight (lrs_weights) and its effective weight, the seed weight over those of
+    the dimension's components present, so that the marts reading it (the dimensions'
+    scores, the components' trace) do not compute the weights each on its own.
 #}
 
 {# read by several models: computed once #}
@@ -34,11 +37,13 @@ residents as (
 
 ),
 
-answers as (
+confidence_responses as (
 
-    -- the answers with their dimension, kept by the incremental mart: the staging view
-    -- would pick every answer's latest version again (millions at network scale)
-    select * from {{ ref('fct_confidence_answers') }}
+    -- each response's answers summed per dimension, kept by an incremental model: the
+    -- join with the residents' quarters, and the sort the evidence list needs, see a
+    -- response once rather than once per answer (millions of answers at network scale),
+    -- and a build does not group every answer again
+    select * from {{ ref('int_confidence_responses') }}
 
 ),
 
@@ -78,21 +83,9 @@ deliverables as (
 
 ),
 
-confidence_responses as (
+weights as (
 
-    -- each response's answers per dimension summed before they meet the residents'
-    -- quarters: the join, and the sort the evidence list needs, see a response once rather
-    -- than once per answer (millions of answers at network scale)
-    select
-        resident_id,
-        quarter,
-        lrs_dimension,
-        response_id,
-        sum((answer - 1) / 4.0 * 100) as score_sum,
-        count(answer) as scored,
-        count(*) as answers
-    from answers
-    group by resident_id, quarter, lrs_dimension, response_id
+    select * from {{ ref('lrs_weights') }}
 
 ),
 
@@ -241,7 +234,7 @@ on_time_deliverables as (
 
 ),
 
-final as (
+components as (
 
     select * from confidence
     union all
@@ -252,6 +245,28 @@ final as (
     select * from meetings
     union all
     select * from on_time_deliverables
+
+),
+
+final as (
+
+    select
+        components.resident_id,
+        components.quarter,
+        components.lrs_dimension,
+        components.component,
+        components.component_score,
+        components.observations,
+        components.evidence_ids,
+        weights.weight,
+        weights.weight / sum(weights.weight) over (
+            partition by components.resident_id, components.quarter, components.lrs_dimension
+        ) as effective_weight
+    from components
+    inner join weights
+        on
+            components.lrs_dimension = weights.lrs_dimension
+            and components.component = weights.component
 
 )
 

@@ -1,8 +1,8 @@
 with
 
-weighted as (
+components as (
 
-    select * from {{ ref('int_readiness_components_weighted') }}
+    select * from {{ ref('int_readiness_components') }}
 
 ),
 
@@ -14,7 +14,7 @@ final as (
         lrs_dimension,
         sum(component_score * effective_weight) as dimension_score,
         count(*) as components_present
-    from weighted
+    from components
     group by resident_id, quarter, lrs_dimension
 
 )

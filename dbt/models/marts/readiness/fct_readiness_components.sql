@@ -1,8 +1,8 @@
 with
 
-weighted as (
+components as (
 
-    select * from {{ ref('int_readiness_components_weighted') }}
+    select * from {{ ref('int_readiness_components') }}
 
 ),
 
@@ -20,7 +20,7 @@ final as (
         cast(weight as numeric(6, 4)) as seed_weight,
         cast(round(effective_weight, 4) as numeric(6, 4)) as effective_weight,
         evidence_ids
-    from weighted
+    from components
 
 )
 
