@@ -14,7 +14,10 @@
     A component exists only when it has observations: no data is not a zero. Each carries
     its seed weight (lrs_weights) and its effective weight, the seed weight over those of
     the dimension's components present, so that the marts reading it (the dimensions'
-    scores, the components' trace) do not compute the weights each on its own.
+    scores, the components' trace) do not compute the weights each on its own. The
+    confidence and meetings inputs come summed per quarter by tables that only survey
+    batches rebuild (int_confidence_quarters, int_mentee_activity_quarters): a daily build
+    reads them rather than sums them again.
 #}
 
 {# read by several models: computed once #}
@@ -37,13 +40,9 @@ residents as (
 
 ),
 
-confidence_responses as (
+confidence_quarters as (
 
-    -- each response's answers summed per dimension, kept by an incremental model: the
-    -- join with the residents' quarters, and the sort the evidence list needs, see a
-    -- response once rather than once per answer (millions of answers at network scale),
-    -- and a build does not group every answer again
-    select * from {{ ref('int_confidence_responses') }}
+    select * from {{ ref('int_confidence_quarters') }}
 
 ),
 
@@ -65,9 +64,9 @@ milestones as (
 
 ),
 
-activity_logs as (
+mentee_activity as (
 
-    select * from {{ ref('stg_surveys__activity_logs') }}
+    select * from {{ ref('int_mentee_activity_quarters') }}
 
 ),
 
@@ -94,20 +93,17 @@ confidence as (
     select
         residents.resident_id,
         residents.quarter,
-        confidence_responses.lrs_dimension,
+        confidence_quarters.lrs_dimension,
         'confidence' as component,
-        sum(confidence_responses.score_sum)
-        / nullif(sum(confidence_responses.scored), 0) as component_score,
-        cast(sum(confidence_responses.answers) as bigint) as observations,
-        string_agg(
-            confidence_responses.response_id, ',' order by confidence_responses.response_id
-        ) as evidence_ids
+        confidence_quarters.score_sum
+        / nullif(confidence_quarters.scored, 0) as component_score,
+        confidence_quarters.answers as observations,
+        confidence_quarters.response_ids as evidence_ids
     from residents
-    inner join confidence_responses
+    inner join confidence_quarters
         on
-            residents.resident_id = confidence_responses.resident_id
-            and residents.quarter = confidence_responses.quarter
-    group by residents.resident_id, residents.quarter, confidence_responses.lrs_dimension
+            residents.resident_id = confidence_quarters.resident_id
+            and residents.quarter = confidence_quarters.quarter
 
 ),
 
@@ -190,16 +186,16 @@ meetings as (
         residents.quarter,
         'mentorship_engagement' as lrs_dimension,
         'meetings' as component,
-        least(count(*) * 100.0 / {{ var('meetings_per_quarter_target') }}, 100) as component_score,
-        count(*) as observations,
-        string_agg(activity_logs.log_id, ',' order by activity_logs.log_id) as evidence_ids
+        least(
+            mentee_activity.entries * 100.0 / {{ var('meetings_per_quarter_target') }}, 100
+        ) as component_score,
+        mentee_activity.entries as observations,
+        mentee_activity.log_ids as evidence_ids
     from residents
-    inner join activity_logs
+    inner join mentee_activity
         on
-            residents.resident_id = activity_logs.mentee_id
-            and activity_logs.activity_date
-            between residents.quarter_start and residents.quarter_end
-    group by residents.resident_id, residents.quarter
+            residents.resident_id = mentee_activity.mentee_id
+            and residents.quarter = mentee_activity.quarter
 
 ),
 
