@@ -3,7 +3,7 @@
     config(
         materialized='table',
         post_hook="{{ enforce_constraints(
-            primary_key=['physician_quarter_slice_id'],
+            primary_key=['physician_quarter_id', 'slice_type', 'slice_value'],
             allowed={'slice_type': ['overall', 'cohort', 'specialty', 'program', 'mentor_tier']},
         ) }}",
     )
@@ -93,8 +93,6 @@ slices as (
 final as (
 
     select
-        physician_quarter_id || '|' || slice_type || '|' || slice_value
-            as physician_quarter_slice_id,
         physician_quarter_id,
         physician_id,
         quarter,
