@@ -44,7 +44,9 @@
 
 {% materialization table, adapter='postgres' %}
     {%- if not early_cutoff_enabled() -%}
-        {{ return(dbt.materialization_table_default()) }}
+        {%- set result = dbt.materialization_table_default() -%}
+        {% do cutoff_record_built_digest() %}
+        {{ return(result) }}
     {%- endif -%}
     {%- set existing = load_cached_relation(this) -%}
     {%- set kept_before = existing is not none and existing.is_table -%}
@@ -329,6 +331,32 @@
         {{ return(none) }}
     {%- endif -%}
     {{ return([result.rows[0][0] | int, result.rows[0][1]]) }}
+{% endmacro %}
+
+
+{#
+    A build that is not a refresh (a full build, or the Cosmos DAG's per-model runs)
+    records the digest of each table the next refresh would refresh in place and compare
+    (an intermediate table within the bound, read by another model), with its OID: that
+    refresh then compares with it instead of reading the table whole first. The day after
+    a full build (the quarterly jobs' build, a backfill's, one after the project changed)
+    every such table was read twice; now once, as on every other day. Its outcome is
+    'rebuilt' (built, not compared), under the dbt command's invocation id.
+#}
+{% macro cutoff_record_built_digest() %}
+    {%- if cutoff_has_children(model.unique_id) and cutoff_in_place_plan(this) -%}
+        {%- set digest = cutoff_digest(this) -%}
+        {% call statement('cutoff_record') -%}
+            insert into ops.refresh_models
+                (refresh_id, model, outcome, row_count, digest, relation_oid)
+            values (
+                '{{ invocation_id }}', '{{ model.unique_id }}', 'rebuilt',
+                {{ digest[0] }}, '{{ digest[1] }}',
+                to_regclass('{{ this.include(database=false) }}')::oid
+            )
+        {%- endcall %}
+        {% do adapter.commit() %}
+    {%- endif -%}
 {% endmacro %}
 
 

@@ -396,6 +396,29 @@ def test_a_build_of_every_mart_forgets_records_older_than_it_needs(built, refres
     assert wh.rows("select count(*) from ops.refresh_models where refresh_id = 'old'") == [(0,)]
 
 
+def test_a_full_build_records_what_the_next_refresh_compares_with(built):
+    """A full build records the digest of every table the next refresh refreshes in place
+    and compares (so that refresh does not read each one whole first): row count and
+    digest of the rows now in the table, under its OID; a mart, built beside and swapped
+    in by every refresh, gets none."""
+    wh = built
+    build_marts(wh.program.inst.as_of, force=True)
+    recorded = {
+        table: (count, digest)
+        for table, count, digest in wh.rows(
+            "select c.oid::regclass::text, r.row_count, r.digest from ops.refresh_models r"
+            " join pg_class c on c.oid = r.relation_oid where r.outcome = 'rebuilt'"
+            " and r.digest is not null"
+        )
+    }
+    assert "intermediate.int_readiness_components" in recorded
+    assert not any(table.startswith("marts.") for table in recorded)
+    for table, (count, digest) in recorded.items():
+        assert wh.rows(
+            f"select count(*), coalesce(sum(hash_record_extended(t, 0)), 0)::text from {table} t"
+        ) == [(count, digest)], table
+
+
 def test_the_next_days_build_refreshes_what_reads_the_day(built, tmp_path):
     """A build as of a new day (the daily build's case) is a refresh too: the models that
     read the day and what they reach are rebuilt, and the marts come out exactly as a full
