@@ -1,6 +1,6 @@
 """What the dbt worker changes in dbt: log events made only for a logger or callback that
-receives them; renames and drops without a macro context; behaviour flags' source;
-result tables without a new type tester each."""
+receives them; renames and drops without a macro context; templates compiled once;
+behaviour flags' source; result tables without a new type tester each."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from leadership.dbt_tuning import (
     build_events_only_when_heard,
     rename_and_drop_without_macro_context,
     result_tables_without_new_type_testers,
+    templates_compiled_once,
 )
 
 
@@ -189,6 +190,42 @@ def test_a_project_that_overrides_a_relation_macro_gets_it_run(relation_sql):
     # the rename is still dbt's own; a table's drop goes through the project's macro
     assert adapter.done[2:4] == [("cache dropped", "kpis__dbt_backup"), ("macro", "drop_relation")]
     assert adapter.done[1][0] == adapter.done[5][0] == "sql"
+
+
+def test_a_template_source_is_compiled_once_and_renders_as_before(monkeypatch):
+    import jinja2
+    from dbt.clients import jinja as dbt_jinja
+    from dbt.exceptions import CompilationError
+    from dbt_common.clients import jinja as common_jinja
+
+    monkeypatch.setattr(common_jinja, "get_template", common_jinja.get_template)
+    monkeypatch.setattr(dbt_jinja, "get_template", dbt_jinja.get_template)
+    source = "select {{ n + 1 }} as {{ name }}{% if extra %}, {{ extra }}{% endif %}"
+    contexts = [{"n": 1, "name": "x", "extra": ""}, {"n": 2, "name": "y", "extra": "z"}]
+    before = [dbt_jinja.get_rendered(source, dict(c)) for c in contexts]
+    native_before = dbt_jinja.get_rendered("{{ [n, n] }}", {"n": 3}, native=True)
+    templates_compiled_once()
+    compiled = []
+    compile_source = jinja2.Environment.compile
+
+    def counted(self, source, *args, **kwargs):
+        compiled.append(source)
+        return compile_source(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+
+    after = [dbt_jinja.get_rendered(source, dict(c)) for c in contexts * 3]
+
+    assert after == before * 3 == ["select 2 as x", "select 3 as y, z"] * 3
+    assert compiled == [source]
+    # the native environment's templates are its own, and still give Python values
+    assert dbt_jinja.get_rendered("{{ [n, n] }}", {"n": 3}, native=True) == native_before == [3, 3]
+    # a template that does not compile fails as before, every time it is used
+    for _ in range(2):
+        with pytest.raises(CompilationError):
+            dbt_jinja.get_rendered("select {{ 1 +", {})
+    templates_compiled_once()
+    assert common_jinja.get_template is dbt_jinja.get_template
 
 
 def test_a_behaviour_flag_names_the_module_that_made_it(monkeypatch):
