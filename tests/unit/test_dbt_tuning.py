@@ -1,6 +1,7 @@
 """What the dbt worker changes in dbt: log events made only for a logger or callback that
 receives them; renames and drops without a macro context; templates compiled once;
-behaviour flags' source; result tables without a new type tester each."""
+plain names selected directly; behaviour flags' source; result tables without a new
+type tester each."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from dbt_common.events.types import Note
 from leadership.dbt_tuning import (
     behavior_flags_without_source_lookup,
     build_events_only_when_heard,
+    plain_names_selected_directly,
     rename_and_drop_without_macro_context,
     result_tables_without_new_type_testers,
     templates_compiled_once,
@@ -226,6 +228,54 @@ def test_a_template_source_is_compiled_once_and_renders_as_before(monkeypatch):
             dbt_jinja.get_rendered("select {{ 1 +", {})
     templates_compiled_once()
     assert common_jinja.get_template is dbt_jinja.get_template
+
+
+def test_a_plain_name_selects_exactly_what_dbt_selects_with_it(monkeypatch):
+    from dbt.graph.selector_methods import QualifiedNameSelectorMethod
+
+    nodes = {
+        "model.leadership.dim_physicians": (
+            ["leadership", "marts", "passport", "dim_physicians"],
+            False,
+        ),
+        "model.leadership.stg_hr__workers": (
+            ["leadership", "staging", "hr", "stg_hr__workers"],
+            False,
+        ),
+        "test.leadership.primary_key_x.ab12": (
+            ["leadership", "intermediate", "primary_key_x"],
+            False,
+        ),
+        "seed.leadership.pods": (["leadership", "pods"], False),
+        "model.other.thing": (["other", "staging", "thing"], False),
+        "model.other.dotted": (["other", "marts.kpi", "dotted"], False),
+        "model.leadership.scores.v2": (["leadership", "marts", "scores", "v2"], True),
+    }
+
+    class Method(QualifiedNameSelectorMethod):
+        def non_source_nodes(self, included_nodes):
+            for unique_id, (fqn, versioned) in nodes.items():
+                if unique_id in included_nodes:
+                    yield unique_id, SimpleNamespace(fqn=fqn, is_versioned=versioned)
+
+    selectors = [fqn[-1] for fqn, _ in nodes.values()] + [
+        "leadership", "other", "staging", "marts", "passport", "hr", "kpi", "scores",
+        "scores_v2", "nothing", "marts.passport", "leadership.staging", "dim_*", "stg_?r*",
+    ]  # fmt: skip
+    everything = set(nodes)
+    method = Method(None, None, [])
+    monkeypatch.setattr(QualifiedNameSelectorMethod, "search", QualifiedNameSelectorMethod.search)
+    before = {s: set(method.search(everything, s)) for s in selectors}
+    plain_names_selected_directly()
+    plain_names_selected_directly()
+
+    after = {s: set(method.search(everything, s)) for s in selectors}
+
+    assert after == before
+    assert before["dim_physicians"] == {"model.leadership.dim_physicians"}
+    assert before["staging"] == {"model.leadership.stg_hr__workers", "model.other.thing"}
+    assert len(before["leadership"]) == 5
+    assert set(method.search({"seed.leadership.pods"}, "leadership")) == {"seed.leadership.pods"}
 
 
 def test_a_behaviour_flag_names_the_module_that_made_it(monkeypatch):
