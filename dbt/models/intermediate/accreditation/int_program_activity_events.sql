@@ -25,15 +25,9 @@ enrollments as (
 
 ),
 
-courses as (
+course_pods as (
 
-    select * from {{ ref('stg_lms__courses') }}
-
-),
-
-pods as (
-
-    select * from {{ ref('pods') }}
+    select * from {{ ref('int_pod_courses') }}
 
 ),
 
@@ -60,16 +54,14 @@ pod_enrollments as (
 
     select
         enrollments.physician_id,
-        {{ quarter_of('coalesce(courses.starts_at, enrollments.updated_at)') }} as quarter,
+        {{ quarter_of('coalesce(course_pods.starts_at, enrollments.updated_at)') }} as quarter,
         'skill_pod_enrollment' as activity_category,
-        pods.pod_code as activity_code,
+        course_pods.pod_code as activity_code,
         cast(enrollments.enrollment_id as text) as evidence_id,
         cast(null as text) as mentor_id
     from enrollments
-    inner join courses
-        on enrollments.course_id = courses.course_id
-    inner join pods
-        on starts_with(courses.course_code, pods.course_code_prefix)
+    inner join course_pods
+        on enrollments.course_id = course_pods.course_id
     where enrollments.enrollment_state in ('active', 'completed', 'inactive')
 
 ),

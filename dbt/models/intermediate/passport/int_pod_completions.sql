@@ -6,28 +6,9 @@ enrollments as (
 
 ),
 
-courses as (
-
-    select * from {{ ref('stg_lms__courses') }}
-
-),
-
-pods as (
-
-    select * from {{ ref('pods') }}
-
-),
-
 course_pods as (
 
-    select
-        courses.course_id,
-        courses.course_code,
-        pods.pod_code,
-        pods.lrs_dimension
-    from courses
-    inner join pods
-        on starts_with(courses.course_code, pods.course_code_prefix)
+    select * from {{ ref('int_pod_courses') }}
 
 ),
 

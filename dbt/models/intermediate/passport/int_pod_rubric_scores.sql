@@ -26,15 +26,9 @@ enrollments as (
 
 ),
 
-courses as (
+course_pods as (
 
-    select * from {{ ref('stg_lms__courses') }}
-
-),
-
-pods as (
-
-    select * from {{ ref('pods') }}
+    select * from {{ ref('int_pod_courses') }}
 
 ),
 
@@ -77,8 +71,8 @@ final as (
         learners.physician_id,
         submissions.assignment_id,
         submissions.course_id,
-        pods.pod_code,
-        pods.lrs_dimension,
+        course_pods.pod_code,
+        course_pods.lrs_dimension,
         awarded.points,
         rubric_maxima.max_points,
         round(awarded.points / nullif(rubric_maxima.max_points, 0) * 100, 4) as score_pct,
@@ -90,10 +84,8 @@ final as (
         on submissions.assignment_id = rubric_maxima.assignment_id
     inner join learners
         on submissions.lms_user_id = learners.lms_user_id
-    inner join courses
-        on submissions.course_id = courses.course_id
-    inner join pods
-        on starts_with(courses.course_code, pods.course_code_prefix)
+    inner join course_pods
+        on submissions.course_id = course_pods.course_id
 
 )
 
