@@ -31,6 +31,8 @@ TRANSPORT_FAULTS = ("429", "5xx", "slow", "reset", "truncated")
 CONTENT_FAULTS = ("duplicate_page", "drift_added", "drift_renamed", "drift_missing")
 ALL_FAULTS = TRANSPORT_FAULTS + CONTENT_FAULTS
 _HIDDEN_HEADERS = {"authorization", "x-api-token", "cookie"}
+# how long a kept-alive connection may sit idle before the server closes it
+IDLE_SECONDS = 120
 
 
 @dataclass
@@ -160,6 +162,15 @@ class SimServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 with keep-alive, as the vendors' APIs: a client's session sends its
+            # requests over one connection instead of a new connection (and a new server
+            # thread) for each. An idle connection is closed after IDLE_SECONDS.
+            # (headers and body go out as two writes: without TCP_NODELAY the body would
+            # wait for the client's delayed acknowledgement of the headers, 40 ms a request)
+            protocol_version = "HTTP/1.1"
+            timeout = IDLE_SECONDS
+            disable_nagle_algorithm = True
+
             def do_GET(self) -> None:
                 server._serve(self, "GET")
 
