@@ -44,10 +44,10 @@ in-process, and a daily refresh's build is mostly dbt's fixed cost per node
   A refresh's waves select their nodes by name (fifty-odd names, each one its own
   criterion), and dbt matched each name against every node of the project by splitting
   and rejoining the node's qualified name: thirteen thousand such matches per wave, a
-  tenth of the worker's CPU in a daily refresh's build. A name without dots or
-  wildcards is matched as dbt matches it (the node's own name, or the package's or a
-  top folder's name, which select everything in them); versioned models, and any other
-  selector, go through dbt's own matching.
+  quarter of the worker's CPU in a daily refresh's build (docs/benchmarks.md). A name
+  without dots or wildcards is matched as dbt matches it (the node's own name, or the
+  package's or a top folder's name, which select everything in them); versioned
+  models, and any other selector, go through dbt's own matching.
 - An adapter's behaviour flags name their source without ``inspect.stack()``, which
   reads the source lines of every frame of the call stack, for each flag, at each
   command's start, before its first node.

@@ -1,10 +1,10 @@
 {#
-    A post-hook for incremental models: adds the primary key when the table has none.
-    An incremental mart's contract creates its key with the table, so a table created
-    before the key was declared (a warehouse older than the constraint) would go without
-    it until a full refresh; an incremental intermediate model (no contract) gets its key
-    here when its table is first created. Either way the next run adds it, and a run that
-    finds it in place does nothing.
+    A post-hook for incremental models: adds the primary key when the table has none,
+    on any run, and does nothing when it is in place. An incremental mart's contract
+    creates its key with the table, but a table created before the key was declared (a
+    warehouse older than the constraint) would go without it until a full refresh; an
+    incremental intermediate model, which has no contract, gets its key here on the run
+    that creates its table.
     Usage: post_hook="{{ ensure_primary_key('free_slot_week_id') }}", or several columns
     as one string: ensure_primary_key('response_id, lrs_dimension').
 #}
