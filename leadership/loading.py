@@ -14,10 +14,10 @@ so the same values hash the same whichever source sent them). Re-running a windo
 or replaying every window with ``--full-refresh``, therefore publishes nothing new
 and leaves raw as it was. dbt staging picks the latest version per key.
 
-Speed: rows are serialised column by column (each distinct date or timestamp
-formatted once; joining, quoting and the CSV written by Arrow in C++, only the md5
-per row in Python) and sent as one CSV COPY in chunks, a writer thread sending one while
-the next is formatted; a stream's first load, when raw holds none of its rows, goes
+Speed: rows are encoded column by column in PostgreSQL's binary COPY format
+(``leadership.copy_payload``: Arrow and numpy, only the md5 per row in Python) and sent
+as one COPY in chunks, a writer thread sending one while the next is encoded; a
+stream's first load, when raw holds none of its rows, goes
 straight into the raw table (its indexes built after the COPY), and later loads
 through a temporary table that keeps only changed versions (docs/benchmarks.md,
 ``leadership bench load``).
@@ -25,22 +25,17 @@ through a temporary table that keeps only changed versions (docs/benchmarks.md,
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
-from pyarrow import csv as pa_csv
 
 from integrations.common.schema import Extract, StreamContract
+from leadership.copy_payload import SIGNATURE, TRAILER, binary_rows
 from leadership.normalise import Normalised
 from leadership.tables import quarantine_table, raw_index_ddl, raw_indexes, raw_table
 from leadership.validation import Validation
@@ -79,45 +74,6 @@ class BatchResult:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _canonical_arrow(series: pd.Series, column_type: str) -> pa.Array:
-    """A typed column's canonical text in Arrow (null for missing).
-
-    Text and whole numbers go to Arrow without a Python object per value (Arrow's cast
-    writes an integer as ``str(int)`` does); the other types through ``_canonical_text``.
-    """
-    if column_type == "string":
-        return pa.array(series, type=pa.string(), from_pandas=True)
-    if column_type == "integer" and pd.api.types.is_integer_dtype(series.dtype):
-        return pc.cast(pa.array(series, type=pa.int64(), from_pandas=True), pa.string())
-    return pa.array(_canonical_text(series, column_type), type=pa.string())
-
-
-def _canonical_text(series: pd.Series, column_type: str) -> pd.Series:
-    """A typed column as text (None for missing): what COPY reads and what is hashed."""
-    present = series.notna().to_numpy(dtype=bool)
-    out = pd.Series([None] * len(series), index=series.index, dtype=object)
-    if not present.any():
-        return out
-    values = series[present]
-    if column_type == "json":
-        out[present] = [json.dumps(v, sort_keys=True) for v in values]
-        return out
-    # Dates, timestamps and codes repeat: format each distinct value once.
-    codes, uniques = pd.factorize(values)
-    if column_type == "date":
-        formatted = uniques.strftime("%Y-%m-%d")
-    elif column_type == "timestamp":
-        formatted = uniques.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    elif column_type == "boolean":
-        formatted = ["true" if v else "false" for v in uniques]
-    elif column_type == "integer":
-        formatted = [str(int(v)) for v in uniques]
-    else:
-        formatted = [repr(float(v)) for v in uniques]
-    out[present] = np.asarray(formatted, dtype=object)[codes]
-    return out
 
 
 def publish(
@@ -291,16 +247,19 @@ def _copy_accepted(
             f" select {', '.join(_q(n) for n in names)} from {table} with no data"
         )
     column_list = ", ".join(_q(n) for n in names)
+    payload_types = column_types(conn, table, names)
     cursor = raw_cursor(conn)
     # Chunk by chunk, handed to a writer thread: PostgreSQL reads one chunk while the
-    # next is formatted and hashed, instead of waiting for the whole payload.
+    # next is encoded and hashed, instead of waiting for the whole payload.
     with cursor.copy(
-        f"copy {target} ({column_list}) from stdin (format csv)",
+        f"copy {target} ({column_list}) from stdin (format binary)",
         writer=QueuedLibpqWriter(cursor),
     ) as copy:
+        copy.write(SIGNATURE)
         for start in range(0, len(frame), COPY_CHUNK_ROWS):
             chunk = frame.iloc[start : start + COPY_CHUNK_ROWS]
-            copy.write(csv_payload(chunk, types))
+            copy.write(binary_rows(chunk, types, payload_types, table)[0])
+        copy.write(TRAILER)
     if first_load:
         _batch_defaults(conn, table, meta, set_them=False)
         for statement in raw_index_ddl(contract):
@@ -319,6 +278,18 @@ def _copy_accepted(
         meta,
     ).rowcount
     return int(inserted)
+
+
+def column_types(conn: Any, table: str, names: list[str]) -> list[str]:
+    """The catalog types of ``table``'s columns ``names``, in that order."""
+    found = dict(
+        conn.exec_driver_sql(
+            "select attname, format_type(atttypid, atttypmod) from pg_attribute"
+            " where attrelid = cast(%s as regclass) and attnum > 0 and not attisdropped",
+            (table,),
+        ).all()
+    )
+    return [found[name] for name in names]
 
 
 def _refresh_statistics(conn: Any, table: str, inserted: int) -> None:
@@ -345,23 +316,6 @@ def _batch_defaults(conn: Any, table: str, meta: dict[str, Any], *, set_them: bo
                 sql.SQL(table), sql.Identifier(name), default or sql.SQL("drop default")
             )
         )
-
-
-def csv_payload(frame: pd.DataFrame, types: dict[str, str]) -> bytes:
-    """CSV for COPY: the frame's columns as canonical text and their record hash."""
-    text = [_canonical_arrow(frame[name], types.get(name, "string")) for name in frame.columns]
-    canonical = pc.binary_join_element_wise(*[pc.fill_null(t, "\\N") for t in text], "\x1f")
-    hashes = [hashlib.md5(row.encode()).hexdigest() for row in canonical.to_pylist()]
-    text.append(pa.array(hashes, type=pa.string()))
-    # Arrow writes a missing value as an empty unquoted field, which COPY reads as NULL,
-    # and quotes every text value; normalising already made every blank value missing.
-    payload = pa.BufferOutputStream()
-    pa_csv.write_csv(
-        pa.Table.from_arrays(text, names=[f"c{i}" for i in range(len(text))]),
-        payload,
-        pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"),
-    )
-    return payload.getvalue().to_pybytes()
 
 
 def _storable(value: Any) -> Any:

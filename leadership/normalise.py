@@ -50,8 +50,8 @@ def quote_value(value: Any) -> str:
     return text if len(text) <= MAX_REASON_VALUE else text[: MAX_REASON_VALUE - 3] + "..."
 
 
-def _as_text(values: list[Any]) -> tuple[pd.Series, pa.StringArray]:
-    """Strings, stripped, with '' and None as missing: as an object Series and in Arrow.
+def _as_text(values: list[Any]) -> pa.StringArray:
+    """Strings, stripped, with '' and None as missing, in Arrow.
 
     The stripping and the checks on text run in Arrow's C++ kernels; only values that
     are not already text (JSON numbers, booleans) go through Python one by one.
@@ -68,8 +68,7 @@ def _as_text(values: list[Any]) -> tuple[pd.Series, pa.StringArray]:
             from_pandas=True,
         )
     stripped = pc.utf8_trim_whitespace(raw)
-    text = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
-    return pd.Series(text.to_numpy(zero_copy_only=False), dtype=object), text
+    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
 
 
 def _present_scalar(value: Any) -> bool:
@@ -88,42 +87,76 @@ def _scalar_text(value: Any) -> str:
     return str(value)
 
 
-def _cast(
-    column: Column, text: pd.Series, arrow: pa.StringArray
-) -> tuple[pd.Series, pd.Series, str]:
+def _objects(arrow: pa.Array) -> pd.Series:
+    """An Arrow column as Python objects (None for missing), for pandas' parsers."""
+    return pd.Series(arrow.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _by_distinct_value(arrow: pa.StringArray, parse: Any) -> pd.Series:
+    """``parse`` (object Series -> Series) applied once per distinct text, then spread.
+
+    Dates and timestamps repeat (every item of a survey response carries its time), so
+    parsing the distinct values and taking them back by position does a fraction of the
+    work, with the same result as parsing every value.
+    """
+    encoded = pc.dictionary_encode(arrow)
+    parsed = parse(_objects(encoded.dictionary))
+    positions = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return pd.Series(parsed.array.take(positions, allow_fill=True))
+
+
+def _cast(column: Column, arrow: pa.StringArray) -> tuple[pd.Series, np.ndarray, str]:
     """(typed values, mask of values that failed to cast, what was expected)."""
-    present = text.notna()
+    present = pc.is_valid(arrow).to_numpy(zero_copy_only=False)
     if column.type == "string":
-        if not present.any():
-            return text, present & False, "text"
+        # Kept in Arrow (pandas' Arrow-backed strings): no Python object per value, and
+        # the publish path hands the same buffers to its COPY payload.
         too_long = pc.greater(pc.utf8_length(arrow), MAX_TEXT_LENGTH)
         nul = pc.match_substring(arrow, "\x00")
         bad_arrow = pc.fill_null(pc.or_(too_long, nul), False)
-        bad = pd.Series(bad_arrow.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
+        if pc.any(bad_arrow).as_py():
+            arrow = pc.if_else(bad_arrow, pa.scalar(None, pa.string()), arrow)
         return (
-            text.where(~bad, None),
-            bad,
+            pd.Series(pd.arrays.ArrowStringArray(arrow)),
+            bad_arrow.to_numpy(zero_copy_only=False),
             f"text of at most {MAX_TEXT_LENGTH:,} characters, no NUL",
         )
+    if column.type == "integer":
+        try:
+            # Arrow parses plain whole numbers in C++ (what pandas would give them);
+            # anything else ("+5", "1.0", "1e3", a word) takes pandas' path below.
+            whole = pc.cast(arrow, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            values = pc.fill_null(whole, 0).to_numpy(zero_copy_only=False)
+            typed = pd.Series(pd.arrays.IntegerArray(values, ~present))
+            return typed, np.zeros(len(arrow), dtype=bool), "a whole number"
+    if column.type == "date":
+        typed = _by_distinct_value(
+            arrow,
+            lambda text: pd.to_datetime(
+                text.str.extract(_DATE, expand=False), format="%Y-%m-%d", errors="coerce"
+            ),
+        )
+        return typed, present & typed.isna().to_numpy(), "a date (YYYY-MM-DD)"
+    if column.type == "timestamp":
+        typed = _by_distinct_value(
+            arrow, lambda text: pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        )
+        return typed, present & typed.isna().to_numpy(), "an ISO 8601 timestamp"
+    text = _objects(arrow)
     if column.type in ("integer", "number"):
         numbers = pd.to_numeric(text, errors="coerce")
         if column.type == "integer":
             integral = numbers.notna() & (np.floor(numbers) == numbers)
-            failed = present & ~integral
             typed = numbers.where(integral).astype("Int64")
-            return typed, failed, "a whole number"
-        return numbers.astype("Float64"), present & numbers.isna(), "a number"
-    if column.type == "date":
-        day = text.str.extract(_DATE, expand=False) if present.any() else text
-        typed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
-        return typed, present & typed.isna(), "a date (YYYY-MM-DD)"
-    if column.type == "timestamp":
-        typed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-        return typed, present & typed.isna(), "an ISO 8601 timestamp"
+            return typed, present & ~integral.to_numpy(), "a whole number"
+        return numbers.astype("Float64"), present & numbers.isna().to_numpy(), "a number"
     if column.type == "boolean":
         lowered = text.str.lower() if present.any() else text
         typed = lowered.map(lambda v: True if v in _TRUE else False if v in _FALSE else None)
-        return typed.astype("boolean"), present & typed.isna(), "true or false"
+        return typed.astype("boolean"), present & typed.isna().to_numpy(), "true or false"
     if column.type == "json":
 
         def parse(v: Any) -> Any:
@@ -133,7 +166,7 @@ def _cast(
                 return _INVALID
 
         typed = text.map(parse, na_action="ignore")
-        failed = typed.map(lambda v: v is _INVALID)
+        failed = typed.map(lambda v: v is _INVALID).to_numpy(dtype=bool)
         return typed.where(~failed, None), present & failed, "valid JSON"
     raise ValueError(f"column {column.name} has unknown type {column.type}")
 
@@ -160,10 +193,10 @@ def normalise(contract: StreamContract, records: Sequence[Mapping[str, Any]]) ->
         if column.name not in columns:
             result.frame[column.name] = pd.Series([None] * len(rows), index=index, dtype=object)
             continue
-        text, arrow = _as_text(columns[column.name])
-        typed, failed, expected = _cast(column, text, arrow)
+        typed, failed, expected = _cast(column, _as_text(columns[column.name]))
+        typed.index = index
         result.frame[column.name] = typed
-        for row in np.flatnonzero(failed.to_numpy(dtype=bool)):
+        for row in np.flatnonzero(failed):
             value = rows[row].get(column.name)
             result.add_reason(int(row), f"{column.name}: {quote_value(value)} is not {expected}")
             result.cast_failed.add((int(row), column.name))

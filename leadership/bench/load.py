@@ -92,7 +92,8 @@ def bench_load(rows: int = 1_000_000, runs: int = 3, say: Say = print) -> str:
     from integrations.contracts import get_contract
     from leadership import warehouse
     from leadership.collector import collector_paused
-    from leadership.loading import COPY_CHUNK_ROWS, csv_payload, publish
+    from leadership.copy_payload import SIGNATURE, TRAILER, binary_rows
+    from leadership.loading import COPY_CHUNK_ROWS, column_types, publish
     from leadership.normalise import normalise
     from leadership.sync import validate_and_publish
     from leadership.tables import raw_index_ddl, raw_table
@@ -158,18 +159,23 @@ def bench_load(rows: int = 1_000_000, runs: int = 3, say: Say = print) -> str:
         with tempfile.TemporaryDirectory() as tmp:
             csv_path = Path(tmp) / "answers.csv"
             frame.to_csv(csv_path, index=False)
-            # the publish path's payload (canonical text and record hash), built once
-            payload_path = Path(tmp) / "payload.csv"
+            # the publish path's payload (its binary rows with their record hash), built once
+            payload_path = Path(tmp) / "payload.bin"
             typed = normalise(contract, records).frame[[*columns, "_extra"]]
             types = {c.name: c.type for c in contract.columns}
+            with warehouse.transaction(scratch) as conn:
+                payload_types = column_types(conn, table, [*columns, "_extra", "_record_hash"])
             with payload_path.open("wb") as out:
+                out.write(SIGNATURE)
                 for start in range(0, len(typed), COPY_CHUNK_ROWS):
-                    out.write(csv_payload(typed.iloc[start : start + COPY_CHUNK_ROWS], types))
+                    chunk = typed.iloc[start : start + COPY_CHUNK_ROWS]
+                    out.write(binary_rows(chunk, types, payload_types, table)[0])
+                out.write(TRAILER)
             shape_script = Path(tmp) / "raw_shape.sql"
             shape_script.write_text(
                 "\\copy public.raw_shape ("
                 + ", ".join([*columns, "_extra", "_record_hash"])
-                + f") from '{payload_path}' with (format csv)\n"
+                + f") from '{payload_path}' with (format binary)\n"
                 + "".join(f"{ddl};\n" for ddl in shape_indexes)
                 + "analyze public.raw_shape;\n",
                 encoding="utf-8",

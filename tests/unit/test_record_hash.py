@@ -7,11 +7,9 @@ the unit separator, ``\\N`` for missing), written out independently here.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 
-from leadership.loading import csv_payload
+from leadership.copy_payload import canonical_texts, record_hashes
 from leadership.normalise import normalise
 from tests.unit.things_contract import CONTRACT
 
@@ -36,21 +34,23 @@ EXPECTED_TEXT = [
 ]  # fmt: skip
 
 
-def _payload_rows() -> list[list[str]]:
-    batch = normalise(CONTRACT, RECORDS)
+def _texts_and_hashes(records: list[dict]) -> list[list[str | None]]:
+    """Each row's canonical texts, then its record hash."""
+    batch = normalise(CONTRACT, records)
     assert not batch.reasons
     frame = batch.frame[[*CONTRACT.column_names, "_extra"]]
-    types = {c.name: c.type for c in CONTRACT.columns}
-    return list(csv.reader(io.StringIO(csv_payload(frame, types).decode())))
+    texts = canonical_texts(frame, {c.name: c.type for c in CONTRACT.columns})
+    columns = [t.to_pylist() for t in [*texts, record_hashes(texts)]]
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
-def test_payload_carries_each_values_canonical_text_and_missing_as_empty() -> None:
-    for row, expected in zip(_payload_rows(), EXPECTED_TEXT, strict=True):
-        assert row[:-1] == [value or "" for value in expected]
+def test_each_values_canonical_text_and_missing_as_null() -> None:
+    for row, expected in zip(_texts_and_hashes(RECORDS), EXPECTED_TEXT, strict=True):
+        assert row[:-1] == expected
 
 
 def test_record_hash_is_md5_of_the_canonical_texts() -> None:
-    for row, expected in zip(_payload_rows(), EXPECTED_TEXT, strict=True):
+    for row, expected in zip(_texts_and_hashes(RECORDS), EXPECTED_TEXT, strict=True):
         canonical = "\x1f".join("\\N" if value is None else value for value in expected)
         assert row[-1] == hashlib.md5(canonical.encode()).hexdigest()
 
@@ -58,16 +58,5 @@ def test_record_hash_is_md5_of_the_canonical_texts() -> None:
 def test_same_values_from_other_source_types_hash_the_same() -> None:
     as_text = {"id": "a4", "day": "2026-02-28", "n": "7", "x": "0.1", "ok": "true",
                "at": "2026-03-01T00:00:00.000Z", "doc": '"text"'}  # fmt: skip
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                csv_payload(
-                    normalise(CONTRACT, [RECORDS[3], as_text]).frame[
-                        [*CONTRACT.column_names, "_extra"]
-                    ],
-                    {c.name: c.type for c in CONTRACT.columns},
-                ).decode()
-            )
-        )
-    )
+    rows = _texts_and_hashes([RECORDS[3], as_text])
     assert rows[0][-1] == rows[1][-1]
