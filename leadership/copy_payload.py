@@ -65,9 +65,9 @@ def record_hashes(texts: Sequence[pa.Array]) -> pa.Array:
 
 def binary_rows(
     frame: pd.DataFrame, types: dict[str, str], column_types: Sequence[str], table: str
-) -> tuple[pa.Buffer, pa.Array]:
-    """The frame's rows and their record hash as a last column, in binary COPY format
-    (without SIGNATURE and TRAILER), and the hashes.
+) -> pa.Buffer:
+    """The frame's rows, their record hash as a last column, in binary COPY format
+    (without SIGNATURE and TRAILER).
 
     ``column_types``: the target columns' catalog types, the frame's columns then the
     hash's.
@@ -83,7 +83,7 @@ def binary_rows(
     rows = pc.binary_join_element_wise(field_count, *fields, pa.scalar(b"", pa.binary()))
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
     start, end = int(offsets[rows.offset]), int(offsets[rows.offset + len(rows)])
-    return rows.buffers()[2][start:end], hashes
+    return rows.buffers()[2][start:end]
 
 
 def _field(

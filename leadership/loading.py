@@ -258,7 +258,7 @@ def _copy_accepted(
         copy.write(SIGNATURE)
         for start in range(0, len(frame), COPY_CHUNK_ROWS):
             chunk = frame.iloc[start : start + COPY_CHUNK_ROWS]
-            copy.write(binary_rows(chunk, types, payload_types, table)[0])
+            copy.write(binary_rows(chunk, types, payload_types, table))
         copy.write(TRAILER)
     if first_load:
         _batch_defaults(conn, table, meta, set_them=False)

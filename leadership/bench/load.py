@@ -169,7 +169,7 @@ def bench_load(rows: int = 1_000_000, runs: int = 3, say: Say = print) -> str:
                 out.write(SIGNATURE)
                 for start in range(0, len(typed), COPY_CHUNK_ROWS):
                     chunk = typed.iloc[start : start + COPY_CHUNK_ROWS]
-                    out.write(binary_rows(chunk, types, payload_types, table)[0])
+                    out.write(binary_rows(chunk, types, payload_types, table))
                 out.write(TRAILER)
             shape_script = Path(tmp) / "raw_shape.sql"
             shape_script.write_text(
